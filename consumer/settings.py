@@ -1,0 +1,133 @@
+"""spapi-notify settings: ``SPAPI_NOTIFY_*`` environment variables, a ``.env`` file, or a TOML file.
+
+Precedence, highest first: environment, ``.env`` in the working directory, the TOML file named by
+``SPAPI_NOTIFY_CONFIG`` (default ``spapi-notify.toml`` in the working directory, when present), defaults.
+In the TOML file keys are the setting names without the prefix, in lower case (``queue_url = "..."``).
+
+AWS settings are deliberately not here: endpoint, region and credentials come from the standard AWS
+variables and credential chain (AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_PROFILE, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from spapi.config import SpApiConfig
+from spapi.credentials import SellingPartner
+from spapi.model_catalog import UsagePlan
+from spapi.regions import LWA_TOKEN_URL, Region
+
+ENV_PREFIX = "SPAPI_NOTIFY_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./spapi-notify.db"
+
+
+class SettingsError(Exception):
+    """A setting needed for the requested command is missing or invalid."""
+
+
+def _toml_file() -> Path:
+    return Path(os.environ.get(f"{ENV_PREFIX}CONFIG", "spapi-notify.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # --- SP-API application (Login with Amazon) ---
+    lwa_client_id: str | None = None
+    lwa_client_secret: SecretStr | None = None
+    application_id: str | None = Field(
+        default=None, description="amzn1.sp.solution.*: notifications for other applications are rejected"
+    )
+    region: Region = Region.NA
+    endpoint: str | None = Field(default=None, description="Override of the SP-API base URL")
+    lwa_endpoint: str = LWA_TOKEN_URL
+    sandbox: bool = Field(default=False, description="Use Amazon's sandbox hosts")
+
+    # Single-seller shortcut; the sellers table holds the others.
+    seller_id: str | None = None
+    refresh_token: SecretStr | None = None
+
+    # --- SigV4 (off by default: Amazon no longer requires it) ---
+    sigv4: bool = False
+    sigv4_role_arn: str | None = None
+
+    # --- SP-API client behaviour ---
+    rate_limit_max_wait: float = Field(default=60.0, gt=0)
+    spapi_max_attempts: int = Field(default=5, ge=1)
+    spapi_timeout: float = Field(default=30.0, gt=0)
+
+    # --- storage ---
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # --- logging ---
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] = "json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()),
+            file_secret_settings,
+        )
+
+    def require(self, *names: str) -> None:
+        """Fail with the environment variable names of every missing setting among ``names``."""
+        missing = [f"{ENV_PREFIX}{n.upper()}" for n in names if getattr(self, n) in (None, "")]
+        if missing:
+            raise SettingsError(f"missing required setting(s): {', '.join(missing)}")
+
+    def spapi_config(self, *, rate_limit_overrides: dict[str, UsagePlan] | None = None) -> SpApiConfig:
+        self.require("lwa_client_id", "lwa_client_secret")
+        assert self.lwa_client_id is not None
+        assert self.lwa_client_secret is not None
+        return SpApiConfig(
+            lwa_client_id=self.lwa_client_id,
+            lwa_client_secret=self.lwa_client_secret,
+            region=self.region,
+            endpoint=self.endpoint,
+            lwa_endpoint=self.lwa_endpoint,
+            sandbox=self.sandbox,
+            application_id=self.application_id,
+            sigv4=self.sigv4,
+            sigv4_role_arn=self.sigv4_role_arn,
+            rate_limit_max_wait=self.rate_limit_max_wait,
+            rate_limit_overrides=rate_limit_overrides or {},
+            max_attempts=self.spapi_max_attempts,
+            timeout=self.spapi_timeout,
+        )
+
+    def single_seller(self) -> SellingPartner | None:
+        """The seller configured by SPAPI_NOTIFY_SELLER_ID + SPAPI_NOTIFY_REFRESH_TOKEN, if both are set."""
+        if self.seller_id and self.refresh_token is not None:
+            return SellingPartner(id=self.seller_id, refresh_token=self.refresh_token)
+        if bool(self.seller_id) != (self.refresh_token is not None):
+            raise SettingsError(
+                "SPAPI_NOTIFY_SELLER_ID and SPAPI_NOTIFY_REFRESH_TOKEN go together: set both or neither"
+            )
+        return None

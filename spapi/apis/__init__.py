@@ -1,0 +1,1 @@
+"""Typed groups of SP-API operations, one module per API."""

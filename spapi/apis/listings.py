@@ -1,0 +1,45 @@
+"""Listings Items API 2021-08-01."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from spapi.apis.result import ApiResult
+from spapi.credentials import SellingPartner
+from spapi.models.listings import ListingsItem
+from spapi.operation import Operation
+
+if TYPE_CHECKING:
+    from spapi.client import SpApiClient
+
+GET_LISTINGS_ITEM = Operation.of("listingsItems_2021-08-01.getListingsItem")
+DEFAULT_INCLUDED_DATA = ("summaries", "issues", "offers", "fulfillmentAvailability")
+
+
+class ListingsItemsApi:
+    def __init__(self, client: SpApiClient) -> None:
+        self._client = client
+
+    async def get_listings_item(
+        self,
+        partner: SellingPartner,
+        *,
+        seller_id: str,
+        sku: str,
+        marketplace_ids: Sequence[str],
+        included_data: Sequence[str] = DEFAULT_INCLUDED_DATA,
+        issue_locale: str | None = None,
+    ) -> ApiResult[ListingsItem]:
+        response = await self._client.request(
+            GET_LISTINGS_ITEM,
+            partner,
+            path_params={"sellerId": seller_id, "sku": sku},
+            query={
+                "marketplaceIds": list(marketplace_ids),
+                "includedData": list(included_data),
+                "issueLocale": issue_locale,
+            },
+        )
+        raw = response.json()
+        return ApiResult.of(ListingsItem.model_validate(raw), raw, response)

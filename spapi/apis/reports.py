@@ -1,0 +1,51 @@
+"""Reports API 2021-06-30: getReport, getReportDocument and the document download."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spapi.apis.result import ApiResult
+from spapi.credentials import SellingPartner
+from spapi.documents import DocumentDownloader, DownloadedDocument, Sink
+from spapi.models.reports import Report, ReportDocument
+from spapi.operation import Operation
+
+if TYPE_CHECKING:
+    from spapi.client import SpApiClient
+
+GET_REPORT = Operation.of("reports_2021-06-30.getReport")
+GET_REPORT_DOCUMENT = Operation.of("reports_2021-06-30.getReportDocument")
+
+
+class ReportsApi:
+    def __init__(self, client: SpApiClient) -> None:
+        self._client = client
+        self.downloader = DocumentDownloader(
+            client.http,
+            backoff_initial=client.config.backoff_initial,
+            backoff_max=client.config.backoff_max,
+        )
+
+    async def get_report(self, partner: SellingPartner, report_id: str) -> ApiResult[Report]:
+        response = await self._client.request(GET_REPORT, partner, path_params={"reportId": report_id})
+        raw = response.json()
+        return ApiResult.of(Report.model_validate(raw), raw, response)
+
+    async def get_report_document(
+        self, partner: SellingPartner, report_document_id: str
+    ) -> ApiResult[ReportDocument]:
+        response = await self._client.request(
+            GET_REPORT_DOCUMENT, partner, path_params={"reportDocumentId": report_document_id}
+        )
+        raw = response.json()
+        return ApiResult.of(ReportDocument.model_validate(raw), raw, response)
+
+    async def download_document(
+        self, partner: SellingPartner, report_document_id: str, sink: Sink
+    ) -> DownloadedDocument:
+        """Stream the document, decompressed, into ``sink``; a fresh URL is fetched whenever one expires."""
+
+        async def fetch() -> ReportDocument:
+            return (await self.get_report_document(partner, report_document_id)).data
+
+        return await self.downloader.download(fetch, sink)

@@ -1,0 +1,21 @@
+"""What a typed operation returns: the parsed model, Amazon's raw JSON, and the request id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApiResult(Generic[T]):
+    data: T
+    raw: Any
+    request_id: str | None
+
+    @classmethod
+    def of(cls, data: T, raw: Any, response: httpx.Response) -> ApiResult[T]:
+        return cls(data=data, raw=raw, request_id=response.headers.get("x-amzn-RequestId"))

@@ -1,0 +1,255 @@
+"""The SP-API client: one place where every call is authorised, paced, signed, retried, logged and typed."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from spapi.apis.listings import ListingsItemsApi
+from spapi.apis.notifications import NotificationsApi
+from spapi.apis.orders import OrdersApi
+from spapi.apis.orders_v0 import OrdersV0Api
+from spapi.apis.reports import ReportsApi
+from spapi.config import SpApiConfig
+from spapi.credentials import Principal, SellingPartner
+from spapi.errors import (
+    QuotaExceeded,
+    ServerError,
+    SpApiHttpError,
+    TransportError,
+    Unauthorized,
+    error_for_response,
+    parse_rate_limit,
+)
+from spapi.lwa import LwaTokenProvider
+from spapi.operation import Operation
+from spapi.rate_limit import GRANTLESS_PARTNER, Headroom, RateLimiter
+from spapi.rdt import RestrictedDataTokens, RestrictedResource
+from spapi.sigv4 import SigV4Signer
+
+log = structlog.get_logger("spapi")
+
+USER_AGENT = f"spapi-notify/0.1.0 (Language=Python/{platform.python_version()})"
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+QueryValue = str | int | float | bool | Sequence[str] | None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """429, 500, 502, 503, 504 and transport errors; never another 4xx."""
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, QuotaExceeded | ServerError) and exc.status in RETRYABLE_STATUSES
+
+
+def _token_expired(error: SpApiHttpError) -> bool:
+    return isinstance(error, Unauthorized) and any(
+        "expired" in (e.details or "").lower() or "expired" in e.message.lower() for e in error.errors
+    )
+
+
+def _encode_query(query: Mapping[str, QueryValue]) -> dict[str, str]:
+    """SP-API takes arrays as comma-separated values (Swagger collectionFormat csv)."""
+    encoded: dict[str, str] = {}
+    for name, value in query.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[name] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            encoded[name] = str(value)
+        else:
+            if not value:
+                continue
+            encoded[name] = ",".join(value)
+    return encoded
+
+
+class SpApiClient:
+    """Async SP-API client. Use as ``async with SpApiClient(config) as client``."""
+
+    def __init__(
+        self,
+        config: SpApiConfig,
+        *,
+        http: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self._owns_http = http is None
+        self.http = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(config.timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            headers={"user-agent": USER_AGENT},
+        )
+        self._clock = clock
+        self._sleep = sleep
+        self.lwa = LwaTokenProvider(
+            client_id=config.lwa_client_id,
+            client_secret=config.lwa_client_secret,
+            token_url=config.lwa_endpoint,
+            http=self.http,
+            skew=config.token_refresh_skew,
+            backoff_initial=config.backoff_initial,
+            backoff_max=config.backoff_max,
+            clock=clock,
+        )
+        self.limiter = limiter or RateLimiter(
+            overrides=config.rate_limit_overrides,
+            headroom=Headroom(config.rate_limit_margin, config.rate_limit_jitter),
+            max_wait=config.rate_limit_max_wait,
+            clock=clock,
+            sleep=sleep,
+        )
+        self.rdt = RestrictedDataTokens(self, skew=config.token_refresh_skew, clock=clock)
+        self.signer = (
+            SigV4Signer(
+                config.aws_region,
+                role_arn=config.sigv4_role_arn,
+                role_session_name=config.sigv4_role_session_name,
+            )
+            if config.sigv4
+            else None
+        )
+
+        self.orders = OrdersApi(self)
+        self.orders_v0 = OrdersV0Api(self)
+        self.listings = ListingsItemsApi(self)
+        self.reports = ReportsApi(self)
+        self.notifications = NotificationsApi(self)
+
+    def __repr__(self) -> str:
+        return f"SpApiClient(base_url={self.config.base_url!r}, client_id={self.config.lwa_client_id!r})"
+
+    async def __aenter__(self) -> SpApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def request(
+        self,
+        operation: Operation,
+        principal: Principal,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        restricted: Sequence[RestrictedResource] | None = None,
+    ) -> httpx.Response:
+        """Send one operation, waiting for a rate-limit slot and retrying what may succeed later.
+
+        Raises a typed SpApiError subclass; returns only 2xx responses, with the body read.
+        """
+        if restricted and not isinstance(principal, SellingPartner):
+            raise ValueError(f"{operation.key}: a Restricted Data Token needs a selling partner")
+        url = self.config.base_url + operation.render_path(path_params or {})
+        params = _encode_query(query or {})
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_retryable),
+            wait=wait_random_exponential(multiplier=self.config.backoff_initial, max=self.config.backoff_max),
+            stop=stop_after_attempt(self.config.max_attempts),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send(
+                    operation=operation,
+                    principal=principal,
+                    url=url,
+                    params=params,
+                    json=json,
+                    restricted=restricted,
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self,
+        *,
+        operation: Operation,
+        principal: Principal,
+        url: str,
+        params: dict[str, str],
+        json: Any,
+        restricted: Sequence[RestrictedResource] | None,
+    ) -> httpx.Response:
+        partner = principal.id if isinstance(principal, SellingPartner) else GRANTLESS_PARTNER
+        label = principal.id if isinstance(principal, SellingPartner) else None
+        refreshed = False
+        while True:
+            await self.limiter.acquire(partner, operation.key)
+            if restricted:
+                assert isinstance(principal, SellingPartner)
+                token = await self.rdt.token(principal, restricted)
+            else:
+                token = await self.lwa.access_token(principal)
+            request = self.http.build_request(
+                operation.method,
+                url,
+                params=params,
+                json=json,
+                headers={"x-amz-access-token": token, "accept": "application/json"},
+            )
+            if self.signer is not None:
+                await self.signer.sign(request)
+            started = self._clock()
+            try:
+                response = await self.http.send(request)
+            except httpx.TransportError as exc:
+                log.warning(
+                    "spapi.request",
+                    operation=operation.key,
+                    selling_partner=label,
+                    error=type(exc).__name__,
+                    duration_ms=round((self._clock() - started) * 1000, 1),
+                )
+                raise TransportError(operation.key, label, exc) from exc
+            rate_limit = parse_rate_limit(response.headers)
+            self.limiter.observe(partner, operation.key, status=response.status_code, rate_limit=rate_limit)
+            log.info(
+                "spapi.request",
+                operation=operation.key,
+                selling_partner=label,
+                status=response.status_code,
+                request_id=response.headers.get("x-amzn-RequestId"),
+                duration_ms=round((self._clock() - started) * 1000, 1),
+                restricted=bool(restricted),
+            )
+            if response.is_success:
+                return response
+            error = error_for_response(operation.key, label, response)
+            if _token_expired(error) and not refreshed:
+                # Our cache thought it valid (clock skew, revocation): refresh once and resend.
+                refreshed = True
+                if restricted:
+                    assert isinstance(principal, SellingPartner)
+                    self.rdt.invalidate(principal, restricted)
+                else:
+                    self.lwa.invalidate(principal)
+                continue
+            raise error
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "spapi.retry",
+            attempt=state.attempt_number,
+            wait_s=round(state.upcoming_sleep, 3),
+            error=str(exc) if exc else None,
+        )

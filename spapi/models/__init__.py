@@ -1,0 +1,1 @@
+"""Pydantic models of the SP-API responses spapi-notify reads (extra fields are kept, never rejected)."""

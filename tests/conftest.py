@@ -1,0 +1,3 @@
+"""Project-wide pytest configuration; the shared fixtures live in tests/fixtures."""
+
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.moto_server", "tests.fixtures.databases"]
