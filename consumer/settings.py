@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -75,9 +75,42 @@ class Settings(BaseSettings):
     # --- storage ---
     database_url: str = DEFAULT_DATABASE_URL
 
+    # --- the daemon (spapi-notify run) ---
+    queue_url: str | None = Field(default=None, description="SQS queue Amazon (or EventBridge) delivers to")
+    dlq_url: str | None = Field(
+        default=None, description="Dead-letter queue; default: the queue's RedrivePolicy deadLetterTargetArn"
+    )
+    pollers: int = Field(default=2, ge=1, le=100, description="Concurrent long-polling receivers")
+    max_in_flight: int = Field(default=40, ge=1, description="Most messages being worked on")
+    visibility_timeout: int | None = Field(
+        default=None, ge=1, le=43_200, description="Seconds; default: the queue's VisibilityTimeout"
+    )
+    receive_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait")
+    retry_backoff_base: float = Field(
+        default=10.0, gt=0, description="Visibility (s) after a transient failure on the first receive"
+    )
+    retry_backoff_max: float = Field(
+        default=900.0, gt=0, description="Longest visibility (s) a transient failure backs off to"
+    )
+    shutdown_grace: float = Field(default=30.0, ge=0, description="Seconds for in-flight work on SIGTERM")
+    handler_timeout: float = Field(default=600.0, gt=0, description="Seconds one notification may take")
+    plugins: str = Field(default="", description="Comma-separated modules with register(registry, services)")
+    metrics_host: str = "0.0.0.0"  # noqa: S104 (the container's probes and Prometheus reach it from outside)
+    metrics_port: int | None = Field(
+        default=9464, ge=0, le=65535, description="/metrics, /healthz, /readyz; unset or empty disables"
+    )
+
     # --- logging ---
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """An empty variable (SPAPI_NOTIFY_METRICS_PORT=) unsets an optional setting instead of failing."""
+        if isinstance(value, str) and value.strip() in ("", "none", "off") and info.field_name in _OPTIONAL:
+            return None
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -131,3 +164,9 @@ class Settings(BaseSettings):
                 "SPAPI_NOTIFY_SELLER_ID and SPAPI_NOTIFY_REFRESH_TOKEN go together: set both or neither"
             )
         return None
+
+
+# Settings that may be None, so that an empty value means "not set" for them.
+_OPTIONAL = frozenset(
+    name for name, field in Settings.model_fields.items() if not field.is_required() and field.default is None
+) | {"metrics_port"}

@@ -1,1 +1,1 @@
-"""store."""
+"""store: persistence of spapi-notify (SQLAlchemy 2 async; PostgreSQL in production, SQLite embedded)."""

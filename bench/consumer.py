@@ -1,0 +1,394 @@
+"""Consumer throughput and CPU cost, against a plain boto3 loop measured in the same run.
+
+N notifications (default 2,000) go through SQS on a moto server (its own process) into:
+
+- the baseline: a plain sequential boto3 loop in its own process: receive up to 10 (long poll), parse each
+  body as JSON, delete it; no database, no concurrency;
+- ``spapi-notify run`` (its own process) with 4 pollers and a no-op handler, on SQLite and on PostgreSQL:
+  every message is unwrapped, validated, de-duplicated against the ledger and committed with its ledger row.
+
+The queue is fed as it drains (moto slows down as a queue deepens), the same way for every run. Prints
+messages/s for each, our throughput over the baseline's, and the consumer process's own CPU time per
+message (from its resource usage: the moto server's and the feeder's costs are excluded).
+Bar: ratio >= 3 with 4 pollers, CPU per message < 1 ms.
+
+    .venv/bin/python bench/consumer.py [--messages 2000] [--pollers 4] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.moto_server import aws_env  # noqa: E402
+from tests.fixtures.postgres import server_bindir, temporary_database, throwaway_cluster  # noqa: E402
+
+APP_ID = "amzn1.sellerapps.app.bench"
+FEED_AHEAD = 150  # moto's ReceiveMessage costs grow with the queue's depth: keep it shallow
+
+
+def notification(index: int) -> str:
+    """An ORDER_CHANGE-sized notification of a type no handler claims: the daemon's no-op path."""
+    return json.dumps(
+        {
+            "NotificationVersion": "1.0",
+            "NotificationType": "BENCH_NOOP",
+            "PayloadVersion": "1.0",
+            "EventTime": "2026-11-23T10:00:00.000Z",
+            "Payload": {
+                "OrderChangeNotification": {
+                    "SellerId": "A3TH9S8BH6GOGM",
+                    "AmazonOrderId": f"903-{index:07d}-2219830",
+                    "OrderChangeType": "OrderStatusChange",
+                    "Summary": {
+                        "MarketplaceId": "ATVPDKIKX0DER",
+                        "OrderStatus": "Unshipped",
+                        "FulfillmentType": "MFN",
+                        "OrderItems": [{"OrderItemId": f"OI{index}", "SellerSKU": "SKU-1", "Quantity": 1}],
+                    },
+                }
+            },
+            "NotificationMetadata": {
+                "ApplicationId": APP_ID,
+                "SubscriptionId": "sub-bench",
+                "PublishTime": "2026-11-23T10:00:01.000Z",
+                "NotificationId": str(uuid.uuid4()),
+            },
+        }
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def moto_process() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(f"{endpoint}/moto-api/data.json"), 30, "moto server")
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(check: Callable[[], bool], deadline: float, what: str, interval: float = 0.05) -> None:
+    stop = time.monotonic() + deadline
+    while not check():
+        if time.monotonic() > stop:
+            raise SystemExit(f"{what}: not within {deadline}s")
+        time.sleep(interval)
+
+
+def make_queues(sqs: Any) -> str:
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+    url: str = sqs.create_queue(
+        QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"}
+    )["QueueUrl"]
+    return url
+
+
+class Feeder(threading.Thread):
+    """Sends ``total`` messages in batches of ten, pausing while the queue holds FEED_AHEAD or more."""
+
+    def __init__(self, sqs: Any, queue_url: str, total: int) -> None:
+        super().__init__(daemon=True)
+        self.sqs, self.queue_url, self.total = sqs, queue_url, total
+        self.started_at: float | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            sent = 0
+            self.started_at = time.perf_counter()
+            while sent < self.total:
+                depth = int(
+                    self.sqs.get_queue_attributes(
+                        QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+                    )["Attributes"]["ApproximateNumberOfMessages"]
+                )
+                if depth >= FEED_AHEAD:
+                    time.sleep(0.01)
+                    continue
+                for _ in range(10):
+                    count = min(10, self.total - sent)
+                    if count <= 0:
+                        break
+                    entries = [{"Id": str(i), "MessageBody": notification(sent + i)} for i in range(count)]
+                    self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+                    sent += count
+        except BaseException as exc:
+            self.error = exc
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    messages: int
+    seconds: float
+    cpu_seconds: float
+    receive_calls: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    @property
+    def cpu_ms_per_message(self) -> float:
+        return 1000 * self.cpu_seconds / self.messages
+
+
+# --- the baseline, run as its own process -------------------------------------------------------------
+
+
+def baseline_worker(queue_url: str, total: int) -> None:
+    """Receive, parse, delete, one message after another; prints its own wall and CPU time as JSON."""
+    sqs = boto3.client("sqs")
+    done = 0
+    started: float | None = None
+    cpu_start = 0.0
+    while done < total:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        if messages and started is None:
+            started = time.perf_counter()
+            cpu_start = _cpu()
+        for message in messages:
+            json.loads(message["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            done += 1
+    assert started is not None
+    print(json.dumps({"seconds": time.perf_counter() - started, "cpu_seconds": _cpu() - cpu_start}))
+
+
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def run_baseline(endpoint: str, total: int) -> Run:
+    sqs = boto3.client("sqs", **_client_args(endpoint))
+    queue_url = make_queues(sqs)
+    worker = subprocess.Popen(
+        [sys.executable, __file__, "--baseline-worker", queue_url, "--messages", str(total)],
+        env=aws_env(endpoint),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    feeder = Feeder(sqs, queue_url, total)
+    feeder.start()
+    out, _ = worker.communicate(timeout=600)
+    feeder.join()
+    result = json.loads(out)
+    return Run("baseline (sequential boto3)", total, result["seconds"], result["cpu_seconds"])
+
+
+def _client_args(endpoint: str) -> dict[str, str]:
+    return {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+
+
+# --- spapi-notify ---------------------------------------------------------------------------------------
+
+
+def start_daemon(
+    endpoint: str, queue_url: str, pollers: int, database_url: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    migrate = subprocess.run(
+        [sys.executable, "-m", "consumer", "db", "upgrade"],
+        env={**aws_env(endpoint), "SPAPI_NOTIFY_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if migrate.returncode != 0:
+        raise SystemExit(f"db upgrade failed: {migrate.stderr}")
+    port = free_port()
+    env = {
+        **aws_env(endpoint),
+        "SPAPI_NOTIFY_QUEUE_URL": queue_url,
+        "SPAPI_NOTIFY_DATABASE_URL": database_url,
+        "SPAPI_NOTIFY_APPLICATION_ID": APP_ID,
+        "SPAPI_NOTIFY_POLLERS": str(pollers),
+        "SPAPI_NOTIFY_MAX_IN_FLIGHT": str(max(40, pollers * 10)),
+        "SPAPI_NOTIFY_RECEIVE_WAIT_SECONDS": "1",
+        "SPAPI_NOTIFY_METRICS_PORT": str(port),
+        "SPAPI_NOTIFY_METRICS_HOST": "127.0.0.1",
+        "SPAPI_NOTIFY_LOG_LEVEL": "warning",
+    }
+    daemon = subprocess.Popen([sys.executable, "-m", "consumer", "run"], env=env, cwd=tempfile.gettempdir())
+    wait_for(lambda: _answers(f"http://127.0.0.1:{port}/readyz"), 60, "daemon ready")
+    return daemon, port
+
+
+def stop_daemon(daemon: subprocess.Popen[bytes]) -> None:
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(60)
+
+
+def run_daemon(endpoint: str, total: int, pollers: int, backend: str, database_url: str) -> Run:
+    """Messages fed as the queue drains: throughput against the baseline's."""
+    sqs = boto3.client("sqs", **_client_args(endpoint))
+    queue_url = make_queues(sqs)
+    daemon, port = start_daemon(endpoint, queue_url, pollers, database_url)
+    try:
+        process = psutil.Process(daemon.pid)
+        cpu_before = sum(process.cpu_times()[:2])
+        feeder = Feeder(sqs, queue_url, total)
+        feeder.start()
+        # Scraping /metrics costs the daemon CPU too: often enough for the timing, rarely enough not to count.
+        wait_for(lambda: _processed(port) >= total, 600, f"{total} messages processed", interval=0.25)
+        seconds = time.perf_counter() - (feeder.started_at or 0.0)
+        cpu_seconds = sum(process.cpu_times()[:2]) - cpu_before
+        feeder.join()
+        receive_calls = _metric(port, "spapi_notify_receive_calls_total")
+    finally:
+        stop_daemon(daemon)
+    return Run(f"spapi-notify, {pollers} pollers, {backend}", total, seconds, cpu_seconds, receive_calls)
+
+
+def run_backlog(endpoint: str, total: int, pollers: int, backend: str, database_url: str) -> Run:
+    """A backlog that appears all at once (sent with a delay that ends after the daemon is ready): CPU per
+    message when SQS hands out full batches, as it does whenever there is a queue to work off."""
+    sqs = boto3.client("sqs", **_client_args(endpoint))
+    queue_url = make_queues(sqs)
+    delay = 15
+    sent_by = time.monotonic() + delay
+    for start in range(0, total, 10):
+        entries = [
+            {"Id": str(i), "MessageBody": notification(start + i), "DelaySeconds": delay}
+            for i in range(min(10, total - start))
+        ]
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+    daemon, port = start_daemon(endpoint, queue_url, pollers, database_url)
+    try:
+        if time.monotonic() > sent_by - 2:
+            raise SystemExit("the backlog became visible before the daemon was ready: use fewer messages")
+        process = psutil.Process(daemon.pid)
+        time.sleep(max(0.0, sent_by - time.monotonic() - 0.5))  # the idle polling before is not counted
+        cpu_before = sum(process.cpu_times()[:2])
+        calls_before = _metric(port, "spapi_notify_receive_calls_total")
+        started = time.perf_counter()
+        wait_for(lambda: _processed(port) >= total, 600, f"{total} messages processed", interval=0.25)
+        seconds = time.perf_counter() - started
+        cpu_seconds = sum(process.cpu_times()[:2]) - cpu_before
+        receive_calls = _metric(port, "spapi_notify_receive_calls_total") - calls_before
+    finally:
+        stop_daemon(daemon)
+    return Run(f"backlog, {pollers} pollers, {backend}", total, seconds, cpu_seconds, receive_calls)
+
+
+def _metric(port: int, name: str) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def _processed(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    settled = 0.0
+    for line in text.splitlines():
+        if line.startswith(
+            ("spapi_notify_notifications_ignored_total", "spapi_notify_notifications_processed_total")
+        ):
+            settled += float(line.rsplit(" ", 1)[1])
+    return int(settled)
+
+
+@contextlib.contextmanager
+def database(backend: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite+aiosqlite:///{directory}/bench.db"
+        return
+    with throwaway_cluster(server_bindir()) as server, temporary_database(server) as name:
+        yield server.url(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--pollers", type=int, default=4)
+    parser.add_argument("--backlog", type=int, default=300, help="messages in the CPU-at-full-batches run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--baseline-worker", metavar="QUEUE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_worker:
+        baseline_worker(args.baseline_worker, args.messages)
+        return
+    with moto_process() as endpoint:
+        baseline = run_baseline(endpoint, args.messages)
+        print(
+            f"{baseline.name:>40}: {baseline.rate:8.1f} msg/s  CPU {baseline.cpu_ms_per_message:.3f} ms/msg"
+        )
+        ok = True
+        for backend in args.backends.split(","):
+            with database(backend) as url:
+                ours = run_daemon(endpoint, args.messages, args.pollers, backend, url)
+            with database(backend) as url:
+                backlog = run_backlog(endpoint, args.backlog, args.pollers, backend, url)
+            ratio = ours.rate / baseline.rate
+            ok = ok and ratio >= 3 and backlog.cpu_ms_per_message < 1
+            for run in (ours, backlog):
+                print(
+                    f"{run.name:>40}: {run.rate:8.1f} msg/s  CPU {run.cpu_ms_per_message:.3f} ms/msg  "
+                    + (f"ratio {ratio:.2f}  " if run is ours else "")
+                    + f"({run.messages / max(1, run.receive_calls):.1f} msg/ReceiveMessage)"
+                )
+    print("bar (ratio >= 3, CPU < 1 ms/msg):", "met" if ok else "NOT met")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

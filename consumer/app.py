@@ -1,0 +1,122 @@
+"""Wiring the daemon from settings: database, SQS, SP-API client, handlers, metrics and health; then run."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import aioboto3
+import structlog
+from aiobotocore.config import AioConfig
+
+from consumer.daemon import Daemon, DaemonConfig
+from consumer.dead_letter import DeadLetterQueue
+from consumer.dispatch import Registry
+from consumer.health import HealthServer, HealthState
+from consumer.metrics import Metrics
+from consumer.plugins import load_plugins
+from consumer.processor import Processor
+from consumer.services import Services
+from consumer.settings import Settings, SettingsError
+from consumer.sqs import Queue, dead_letter_queue_url
+from spapi import SpApiClient
+from store.engine import create_engine
+from store.migrate import ensure_current
+
+log = structlog.get_logger("consumer")
+
+
+def build_registry(services: Services) -> Registry:
+    import handlers  # noqa: PLC0415 (handlers import the consumer package: import them once it is loaded)
+
+    registry = Registry()
+    handlers.register(registry, services)
+    load_plugins(services.settings.plugins.split(","), registry, services)
+    return registry
+
+
+def sqs_client_config(settings: Settings) -> AioConfig:
+    # Every poller holds a connection for its long poll; deletes and visibility changes need a few more.
+    return AioConfig(
+        max_pool_connections=settings.pollers + 10,
+        retries={"mode": "standard", "max_attempts": 5},
+        read_timeout=settings.receive_wait_seconds + 15,
+        connect_timeout=10,
+    )
+
+
+@asynccontextmanager
+async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
+    """Everything the daemon needs, checked and connected; closed again on exit. Raises before yielding
+    when the settings, the database schema or the queues are not usable."""
+    if not settings.queue_url:
+        raise SettingsError("missing required setting: SPAPI_NOTIFY_QUEUE_URL (the queue Amazon delivers to)")
+    if settings.application_id is None:
+        log.warning(
+            "daemon.any_application",
+            detail="SPAPI_NOTIFY_APPLICATION_ID is not set: notifications of every application are accepted",
+        )
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        await ensure_current(engine)
+
+        spapi_client = None
+        if settings.lwa_client_id and settings.lwa_client_secret is not None:
+            spapi_client = await stack.enter_async_context(SpApiClient(settings.spapi_config()))
+        services = Services(settings=settings, engine=engine, spapi_client=spapi_client)
+        registry = build_registry(services)
+
+        session = aioboto3.Session()
+        sqs = await stack.enter_async_context(session.client("sqs", config=sqs_client_config(settings)))
+        queue = Queue(sqs, settings.queue_url)
+        attributes = await queue.attributes()
+        dlq = Queue(sqs, await dead_letter_queue_url(sqs, queue, settings.dlq_url))
+
+        metrics = Metrics()
+        health = HealthState(stale_after=settings.receive_wait_seconds + 40)
+        daemon = Daemon(
+            DaemonConfig(
+                pollers=settings.pollers,
+                max_in_flight=settings.max_in_flight,
+                visibility_timeout=settings.visibility_timeout or attributes.visibility_timeout,
+                receive_wait_seconds=settings.receive_wait_seconds,
+                retry_backoff_base=settings.retry_backoff_base,
+                retry_backoff_max=settings.retry_backoff_max,
+                shutdown_grace=settings.shutdown_grace,
+            ),
+            queue=queue,
+            dead_letters=DeadLetterQueue(dlq, attributes.arn),
+            processor=Processor(
+                engine,
+                registry,
+                metrics,
+                application_id=settings.application_id,
+                handler_timeout=settings.handler_timeout,
+            ),
+            metrics=metrics,
+            health=health,
+        )
+        if settings.metrics_port is not None:
+            server = HealthServer(health, metrics.registry, settings.metrics_host, settings.metrics_port)
+            server.start()
+            stack.callback(server.stop)
+            daemon.http_port = server.port
+            log.info("daemon.http", port=server.port, paths=["/metrics", "/healthz", "/readyz"])
+        log.info("daemon.handlers", registered=[f"{t} {v}" for t, v in registry.registered()])
+        yield daemon
+
+
+async def run_daemon(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT; raises SettingsError and friends before it starts."""
+    async with open_daemon(settings) as daemon:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, daemon.stop)
+        try:
+            await daemon.run()
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)

@@ -1,0 +1,33 @@
+"""The bound on messages in flight, shared by every poller: a poller asks SQS only for what fits."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class Capacity:
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the in-flight limit must be at least 1")
+        self.limit = limit
+        self._free = limit
+        self._changed = asyncio.Condition()
+
+    @property
+    def in_use(self) -> int:
+        return self.limit - self._free
+
+    async def take(self, at_most: int) -> int:
+        """Wait until at least one slot is free, then take up to ``at_most`` of the free slots."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._free > 0)
+            taken = min(self._free, at_most)
+            self._free -= taken
+            return taken
+
+    async def give_back(self, count: int) -> None:
+        if count <= 0:
+            return
+        async with self._changed:
+            self._free = min(self.limit, self._free + count)
+            self._changed.notify_all()
