@@ -24,6 +24,8 @@ from consumer.sqs import Queue, dead_letter_queue_url
 from spapi import SpApiClient
 from store.engine import create_engine
 from store.migrate import ensure_current
+from store.sellers import has_sellers
+from store.token_cipher import TokenCipher
 
 log = structlog.get_logger("consumer")
 
@@ -62,11 +64,14 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
         await ensure_current(engine)
+        if await has_sellers(engine):
+            TokenCipher(settings.encryption_key)  # refuse to start with a missing or malformed key
 
         spapi_client = None
         if settings.lwa_client_id and settings.lwa_client_secret is not None:
             spapi_client = await stack.enter_async_context(SpApiClient(settings.spapi_config()))
         services = Services(settings=settings, engine=engine, spapi_client=spapi_client)
+        services.sellers  # noqa: B018 (a half-configured single-seller shortcut fails here, before any message)
         registry = build_registry(services)
 
         session = aioboto3.Session()

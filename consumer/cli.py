@@ -1,25 +1,22 @@
-"""The ``spapi-notify`` command line."""
+"""The ``spapi-notify`` command line: the root app; each command group lives in a module of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import httpx
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
-from consumer.log_setup import configure_logging
-from consumer.plugins import PluginError
-from consumer.settings import Settings, SettingsError
-from consumer.sqs import QueueConfigurationError
-from store.engine import UnsupportedDatabase, create_engine
-from store.migrate import DatabaseNotMigrated, upgrade
+from consumer.cli_support import SETUP_ERRORS, fail, load_settings, run_async
+from consumer.dlq_cli import dlq_app, replay
+from consumer.sellers_cli import sellers_app
+from consumer.settings import SettingsError
+from store.engine import create_engine
+from store.migrate import upgrade
+from subscriptions.cli import subscriptions_app
 
-T = TypeVar("T")
+__all__ = ["SETUP_ERRORS", "app", "main"]
 
 app = typer.Typer(
     name="spapi-notify",
@@ -29,40 +26,15 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-# Errors that mean "the configuration or environment is wrong": one clear line and exit 2, no traceback.
-SETUP_ERRORS = (SettingsError, DatabaseNotMigrated, QueueConfigurationError, UnsupportedDatabase, PluginError)
+app.add_typer(sellers_app, name="sellers")
+app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(dlq_app, name="dlq")
+app.command("replay")(replay)
 
 
 @app.callback()
 def _root() -> None:
     """Consume Amazon SP-API notifications from SQS into your database, exactly once."""
-
-
-def load_settings() -> Settings:
-    """Settings, or a clear exit when they are invalid."""
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        typer.echo(f"invalid settings:\n{exc}", err=True)
-        raise typer.Exit(2) from None
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a command's coroutine; setup errors become one line on stderr and exit 2."""
-    try:
-        return asyncio.run(coroutine)
-    except SETUP_ERRORS as exc:
-        raise fail(str(exc)) from None
-    except (ClientError, BotoCoreError) as exc:
-        raise fail(f"AWS: {exc}") from None
 
 
 @app.command("settings")

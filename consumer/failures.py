@@ -21,6 +21,8 @@ from spapi.errors import (
     RateLimitWaitExceeded,
     SpApiError,
 )
+from store.seller_directory import UnknownSeller
+from store.token_cipher import EncryptionKeyError, UndecryptableToken
 
 
 def classify(  # noqa: PLR0911 (one exit per exception family reads best as a flat list)
@@ -30,6 +32,12 @@ def classify(  # noqa: PLR0911 (one exit per exception family reads best as a fl
         return DeadLetter(exc.reason, exc.message, identity)
     if isinstance(exc, TransientError):
         return Retry(exc.reason, exc.message, identity)
+    if isinstance(exc, UnknownSeller):
+        return DeadLetter(Reason.UNKNOWN_SELLER, str(exc), identity)
+    if isinstance(exc, UndecryptableToken | EncryptionKeyError):
+        # A key problem is fixed in configuration, not in the message: retry, so a fixed key and a restart
+        # recover without a replay (SQS's redrive still bounds the attempts).
+        return Retry(Reason.SELLER_CREDENTIALS, str(exc), identity)
     if isinstance(exc, InvalidGrant):
         # The seller revoked the authorisation: no retry helps until someone re-authorises and replays.
         return DeadLetter(Reason.SELLER_CREDENTIALS, str(exc), identity)

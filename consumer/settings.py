@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         default=9464, ge=0, le=65535, description="/metrics, /healthz, /readyz; unset or empty disables"
     )
 
+    # --- sellers ---
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys encrypting stored refresh tokens; comma-separated, newest first",
+    )
+
     # --- logging ---
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

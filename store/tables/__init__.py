@@ -4,6 +4,19 @@ The tables are a product interface (downstream systems read them): change them o
 store/migrations/versions, and never rename a documented column.
 """
 
+from store.tables.listings import LISTINGS_ITEMS
 from store.tables.notifications import DELIVERY_FAILURES, NOTIFICATIONS, LedgerStatus
+from store.tables.orders import ORDER_ITEMS, ORDERS
+from store.tables.reports import REPORTS
+from store.tables.sellers import SELLERS
 
-__all__ = ["DELIVERY_FAILURES", "NOTIFICATIONS", "LedgerStatus"]
+__all__ = [
+    "DELIVERY_FAILURES",
+    "LISTINGS_ITEMS",
+    "NOTIFICATIONS",
+    "ORDERS",
+    "ORDER_ITEMS",
+    "REPORTS",
+    "SELLERS",
+    "LedgerStatus",
+]
