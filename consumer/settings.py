@@ -106,6 +106,22 @@ class Settings(BaseSettings):
         description="Fernet keys encrypting stored refresh tokens; comma-separated, newest first",
     )
 
+    # --- ORDER_CHANGE handler ---
+    order_included_data: str = Field(
+        default="PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES",
+        description="getOrder includedData, comma-separated; BUYER/RECIPIENT only with fetch_pii",
+    )
+    fetch_pii: bool = Field(default=False, description="Also fetch BUYER and RECIPIENT (with an RDT)")
+    order_coalesce_seconds: float = Field(
+        default=0.5, ge=0, description="How long a getOrder waits for more notifications of its order"
+    )
+
+    # --- REPORT_PROCESSING_FINISHED handler ---
+    report_dir: str = Field(
+        default="./reports",
+        description="Where report documents are stored: a directory or s3://bucket/prefix",
+    )
+
     # --- logging ---
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

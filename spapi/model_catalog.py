@@ -90,9 +90,10 @@ def _resolve_parameter(model: Mapping[str, Any], param: Mapping[str, Any]) -> Ma
     return resolved
 
 
-def iter_operations(api: str) -> Iterator[OperationSpec]:
-    """Every operation of one API model, in document order."""
-    model = load_api_model(api)
+def iter_operations(api: str, model: Mapping[str, Any] | None = None) -> Iterator[OperationSpec]:
+    """Every operation of one API model (``model``, default: its cached parse), in document order."""
+    if model is None:
+        model = load_api_model(api)
     for path, item in model["paths"].items():
         shared = [_resolve_parameter(model, p) for p in item.get("parameters", [])]
         for method, op in item.items():
@@ -119,6 +120,30 @@ def iter_operations(api: str) -> Iterator[OperationSpec]:
 def all_operations() -> Mapping[str, OperationSpec]:
     """Every operation of every shipped model, by operation key."""
     return {op.key: op for api in api_names() for op in iter_operations(api)}
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the client needs of an operation: far smaller than its OperationSpec (examples, schemas)."""
+
+    method: str
+    path: str
+    grantless: bool
+
+
+@cache
+def operation_routes() -> Mapping[str, Route]:
+    """Every operation's method, path and grantless flag, by operation key.
+
+    The models are parsed here without being cached: a daemon keeps only these few strings, not megabytes
+    of Swagger documents it never reads again (the sandbox caches the full models for itself).
+    """
+    routes = {}
+    for api in api_names():
+        model = json.loads((APIS_DIR / f"{api}.json").read_text(encoding="utf-8"))
+        for spec in iter_operations(api, model):
+            routes[spec.key] = Route(method=spec.method, path=spec.path, grantless=spec.grantless)
+    return routes
 
 
 def notification_schema_files() -> list[Path]:

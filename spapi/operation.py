@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from spapi.model_catalog import all_operations
+from spapi.model_catalog import operation_routes
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,10 @@ class Operation:
     @classmethod
     def of(cls, key: str) -> Operation:
         """The operation with this key, from the shipped Swagger model (so paths can never drift from it)."""
-        spec = all_operations().get(key)
-        if spec is None:
+        route = operation_routes().get(key)
+        if route is None:
             raise KeyError(f"no SP-API operation {key!r} in the shipped models")
-        return cls(key=key, method=spec.method, path=spec.path, grantless=spec.grantless)
+        return cls(key=key, method=route.method, path=route.path, grantless=route.grantless)
 
     def render_path(self, path_params: Mapping[str, str]) -> str:
         """The path with every ``{name}`` replaced by its percent-encoded value (SKUs may contain '/')."""

@@ -23,12 +23,12 @@ class UndecryptableToken(ValueError):
 
 class TokenCipher:
     def __init__(self, keys: SecretStr | None) -> None:
-        if keys is None or not keys.get_secret_value().strip():
+        parts = [k.strip() for k in (keys.get_secret_value() if keys else "").split(",") if k.strip()]
+        if not parts:
             raise EncryptionKeyError(
                 f"{KEY_SETTING} is not set: refresh tokens are stored encrypted. "
                 "Generate a key with `spapi-notify sellers generate-key`."
             )
-        parts = [k.strip() for k in keys.get_secret_value().split(",") if k.strip()]
         fernets = []
         for position, key in enumerate(parts, start=1):
             try:

@@ -11,8 +11,10 @@ from functools import cache
 from typing import Any
 
 from spapi.model_catalog import load_api_model
+from spapi.sandbox import catalog
 from spapi.sandbox.documents import Grant, new_signature, presigned_url
 from spapi.sandbox.errors import invalid_input
+from spapi.sandbox.notifications_api import NOTIFICATION_BEHAVIOURS
 from spapi.sandbox.responders import SandboxRequest, SandboxResponse
 from spapi.sandbox.state import SandboxState, expires_in
 from spapi.sandbox.tokens import RestrictedResource
@@ -103,4 +105,7 @@ BEHAVIOURS: Mapping[str, Behaviour] = {
     CREATE_RDT: create_restricted_data_token,
     GET_REPORT_DOCUMENT: get_report_document,
     GET_REPORT: get_report,
+    catalog.GET_ORDER: catalog.get_order,
+    catalog.GET_LISTINGS_ITEM: catalog.get_listings_item,
+    **NOTIFICATION_BEHAVIOURS,
 }

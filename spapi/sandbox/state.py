@@ -19,6 +19,7 @@ from typing import Any
 from spapi.model_catalog import OperationSpec, all_operations
 from spapi.sandbox.documents import Compression, DocumentContent, Grant, StoredDocument
 from spapi.sandbox.faults import Fault, Faults
+from spapi.sandbox.notifications_api import NotificationsState
 from spapi.sandbox.ratelimit import RateLimits
 from spapi.sandbox.responders import Responder, json_responder
 from spapi.sandbox.tokens import IssuedToken, RestrictedResource, TokenKind, new_token
@@ -104,6 +105,13 @@ class SandboxState:
         self.documents: dict[str, StoredDocument] = {}
         self.grants: dict[str, Grant] = {}
         self.reports: dict[str, dict[str, Any]] = {}
+        # spapi.sandbox.catalog: getOrder's orders by id, getListingsItem's items by (seller, SKU) (None:
+        # deleted); unknown ids answer from the examples, or 404 with strict_catalog.
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.listings: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.strict_catalog = False
+        # spapi.sandbox.notifications_api: destinations and subscriptions (strict: unknown ids are 404).
+        self.notifications = NotificationsState()
 
     # -- credentials -------------------------------------------------------------------------------------
 

@@ -9,11 +9,14 @@ from store.tables.notifications import DELIVERY_FAILURES, NOTIFICATIONS, LedgerS
 from store.tables.orders import ORDER_ITEMS, ORDERS
 from store.tables.reports import REPORTS
 from store.tables.sellers import SELLERS
+from store.tables.subscriptions import NOTIFICATION_DESTINATIONS, NOTIFICATION_SUBSCRIPTIONS
 
 __all__ = [
     "DELIVERY_FAILURES",
     "LISTINGS_ITEMS",
     "NOTIFICATIONS",
+    "NOTIFICATION_DESTINATIONS",
+    "NOTIFICATION_SUBSCRIPTIONS",
     "ORDERS",
     "ORDER_ITEMS",
     "REPORTS",

@@ -10,8 +10,9 @@ from store.types import UtcDateTime
 REPORTS = Table(
     "reports",
     metadata,
+    # Amazon's sample notifications give a seller's and a vendor's report the same id: unique per account.
     Column("report_id", String(64), primary_key=True),
-    Column("account_id", String(128)),
+    Column("account_id", String(128), primary_key=True),
     Column("seller_id", String(128)),
     Column("report_type", String(128), nullable=False),
     Column("processing_status", String(32), nullable=False),
@@ -20,4 +21,7 @@ REPORTS = Table(
     Column("size_bytes", BigInteger),
     Column("sha256", String(64)),
     Column("stored_at", UtcDateTime()),
+    Column("compression_algorithm", String(16)),
+    Column("data_start_time", UtcDateTime()),
+    Column("data_end_time", UtcDateTime()),
 )

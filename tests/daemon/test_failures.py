@@ -184,13 +184,14 @@ async def test_eventbridge_rule_delivers_sp_api_events_and_foreign_ones_are_refu
             await events.put_targets(
                 Rule=f"{bus}-{name}", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queues.arn}]
             )
-        listing = set_ids(example("ListingsItemStatusChangeNotification.json"))
+        # A type with no handler: recorded as ignored without any SP-API call.
+        unhandled = set_ids(example("FeePromotionNotification.json"))
         ours = steered()
         entries: list[Any] = [
             {
                 "Source": "aws.partner/sellingpartnerapi.amazon.com/amzn1.sellerapps.app.test",
-                "DetailType": "LISTINGS_ITEM_STATUS_CHANGE",
-                "Detail": json.dumps(listing),
+                "DetailType": "FEE_PROMOTION",
+                "Detail": json.dumps(unhandled),
                 "EventBusName": bus,
             },
             {
@@ -212,7 +213,7 @@ async def test_eventbridge_rule_delivers_sp_api_events_and_foreign_ones_are_refu
     async with running(daemon_settings(queues, migrated_url)):
         rows = await eventually(lambda: ledger(engine), lambda rows: len(rows) == 2)
         dead = await eventually(lambda: drain(queues.dlq_url), lambda found: len(found) == 1)
-    assert rows == {notification_id_of(listing): "ignored", notification_id_of(ours): "processed"}
+    assert rows == {notification_id_of(unhandled): "ignored", notification_id_of(ours): "processed"}
     assert attribute(dead[0], REASON) == "foreign_event_source"
     async with engine.connect() as connection:
         envelopes = set((await connection.execute(select(NOTIFICATIONS.c.envelope))).scalars())

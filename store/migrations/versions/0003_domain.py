@@ -66,7 +66,7 @@ def upgrade() -> None:
     op.create_table(
         "reports",
         sa.Column("report_id", sa.String(64), nullable=False),
-        sa.Column("account_id", sa.String(128)),
+        sa.Column("account_id", sa.String(128), nullable=False),
         sa.Column("seller_id", sa.String(128)),
         sa.Column("report_type", sa.String(128), nullable=False),
         sa.Column("processing_status", sa.String(32), nullable=False),
@@ -75,7 +75,10 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.BigInteger),
         sa.Column("sha256", sa.String(64)),
         sa.Column("stored_at", UtcDateTime()),
-        sa.PrimaryKeyConstraint("report_id", name="pk_reports"),
+        sa.Column("compression_algorithm", sa.String(16)),
+        sa.Column("data_start_time", UtcDateTime()),
+        sa.Column("data_end_time", UtcDateTime()),
+        sa.PrimaryKeyConstraint("report_id", "account_id", name="pk_reports"),
     )
 
 

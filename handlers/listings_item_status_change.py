@@ -1,0 +1,135 @@
+"""LISTINGS_ITEM_STATUS_CHANGE 1.0: getListingsItem, then upsert ``listings_items``.
+
+``statuses`` is the notification's Status set (BUYABLE, DISCOVERABLE, DELETED): the notification is the only
+place DELETED appears (getListingsItem's status enum has no DELETED; it answers 404 for a deleted listing).
+ASIN, issues and the raw item come from getListingsItem. A deleted listing keeps its row with DELETED in its
+statuses. The row is replaced only by a notification with a newer (or equal) EventTime, checked in SQL inside
+the ledger transaction so that concurrent daemons agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from consumer.dispatch import Effect
+from consumer.errors import PermanentError, Reason
+from consumer.notifications import ListingsItemStatusChangePayload, Notification
+from consumer.services import Services
+from spapi.apis.listings import DEFAULT_INCLUDED_DATA
+from spapi.errors import NotFound
+from store.engine import read_only
+from store.tables import LISTINGS_ITEMS
+from store.upsert import insert
+
+DELETED = "DELETED"
+
+
+class ListingsItemStatusChangeHandler:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def __repr__(self) -> str:
+        return "ListingsItemStatusChangeHandler()"
+
+    async def prepare(self, notification: Notification[Any]) -> Effect:
+        payload = notification.payload
+        if not isinstance(payload, ListingsItemStatusChangePayload):
+            raise PermanentError(
+                Reason.SCHEMA_VIOLATION, "LISTINGS_ITEM_STATUS_CHANGE payload did not parse as version 1.0"
+            )
+        credentials = await self._services.sellers.credentials(payload.seller_id)
+        marketplace_id = payload.marketplace_id or next(iter(credentials.marketplace_ids), None)
+        if marketplace_id is None:
+            raise PermanentError(
+                Reason.HANDLER_REJECTED,
+                f"listing {payload.sku} of {payload.seller_id}: the notification names no marketplace and "
+                "the seller has none configured",
+            )
+        statuses = sorted(dict.fromkeys(payload.status))
+        if await self._superseded(payload.seller_id, payload.sku, marketplace_id, notification.event_time):
+            # Saves the call, and a 404 for a listing deleted since would otherwise be retried in vain.
+            return Effect(summary=f"listing {payload.sku}: a newer notification was applied already")
+        client = self._services.spapi_for(credentials.region)
+        try:
+            result = await client.listings.get_listings_item(
+                credentials.partner,
+                seller_id=payload.seller_id,
+                sku=payload.sku,
+                marketplace_ids=[marketplace_id],
+                included_data=DEFAULT_INCLUDED_DATA,
+            )
+        except NotFound:
+            if DELETED not in statuses:
+                raise  # a fresh listing can take a moment to become readable: retried (consumer.failures)
+            item: dict[str, Any] | None = None
+            asin = payload.asin
+            issues: list[Any] | None = None
+        else:
+            item = dict(result.raw or {})
+            summary = next((s for s in result.data.summaries if s.marketplace_id == marketplace_id), None)
+            asin = payload.asin or (summary.asin if summary else None)
+            raw_issues = item.get("issues")
+            issues = [
+                i
+                for i in (raw_issues if isinstance(raw_issues, list) else [])
+                if not isinstance(i, dict) or marketplace_id in i.get("marketplaceIds", [marketplace_id])
+            ]
+        write = ListingWrite(
+            {
+                "seller_id": payload.seller_id,
+                "sku": payload.sku,
+                "marketplace_id": marketplace_id,
+                "asin": asin,
+                "statuses": statuses,
+                "issues": issues,
+                "last_event_time": notification.event_time,
+                "raw": item,
+                "updated_at": datetime.now(UTC),
+            }
+        )
+        return Effect(apply=write.apply, summary=f"listing {payload.sku} {'/'.join(statuses) or 'no status'}")
+
+    async def _superseded(
+        self, seller_id: str, sku: str, marketplace_id: str, event_time: datetime | None
+    ) -> bool:
+        if event_time is None:
+            return False
+        async with read_only(self._services.engine) as connection:
+            stored = await connection.scalar(
+                select(LISTINGS_ITEMS.c.last_event_time).where(
+                    LISTINGS_ITEMS.c.seller_id == seller_id,
+                    LISTINGS_ITEMS.c.sku == sku,
+                    LISTINGS_ITEMS.c.marketplace_id == marketplace_id,
+                )
+            )
+        return stored is not None and stored > event_time
+
+
+@dataclass(frozen=True)
+class ListingWrite:
+    row: dict[str, Any]
+
+    async def apply(self, connection: AsyncConnection) -> None:
+        statement = insert(connection, LISTINGS_ITEMS).values(**self.row)
+        new, stored = statement.excluded, LISTINGS_ITEMS.c
+        changes = {c.name: new[c.name] for c in LISTINGS_ITEMS.c if not c.primary_key}
+        if self.row["raw"] is None:
+            # Deleted and gone from getListingsItem: the last known ASIN, issues and item stay on the row.
+            for name in ("asin", "issues", "raw"):
+                changes[name] = stored[name] if name != "asin" or self.row["asin"] is None else new.asin
+        newer = or_(
+            stored.last_event_time.is_(None),
+            new.last_event_time.is_not(None) & (new.last_event_time >= stored.last_event_time),
+        )
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[stored.seller_id, stored.sku, stored.marketplace_id],
+                set_=changes,
+                where=newer,
+            )
+        )

@@ -1,0 +1,139 @@
+"""REPORT_PROCESSING_FINISHED 2020-09-04: store the report's document and upsert ``reports``.
+
+DONE: getReport, then the document (getReportDocument, streamed from its presigned URL, inflated when
+GZIP) into the report storage (handlers.report_storage). FATAL: the document Amazon names is an error
+document explaining the failure; it is stored the same way. CANCELLED (and IN_QUEUE / IN_PROGRESS, should one
+ever arrive): the row is recorded without any SP-API call. Vendors' reports carry only an ``amzn1.vg.*``
+accountId: their credentials are looked up by that id.
+
+The download runs in ``prepare``, outside any transaction; the row commits with the ledger row. A document is
+stored under a name derived from the account and report, so a redelivery rewrites the same object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from consumer.dispatch import Effect
+from consumer.errors import PermanentError, Reason, TransientError
+from consumer.notifications import Notification, ReportProcessingFinishedPayload
+from consumer.services import Services
+from handlers.report_storage import LocalStorage, S3Storage, object_key, report_storage
+from spapi.documents import DownloadedDocument
+from spapi.models.reports import Report
+from store.seller_directory import SellerCredentials
+from store.tables import REPORTS
+from store.upsert import insert
+
+DONE, FATAL, CANCELLED = "DONE", "FATAL", "CANCELLED"
+FINISHED = (DONE, FATAL, CANCELLED)
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    location: str
+    document: DownloadedDocument
+
+
+class ReportProcessingFinishedHandler:
+    def __init__(self, services: Services, storage: LocalStorage | S3Storage) -> None:
+        self._services = services
+        self.storage = storage
+
+    @classmethod
+    def from_services(cls, services: Services) -> ReportProcessingFinishedHandler:
+        return cls(services, report_storage(services.settings.report_dir))
+
+    def __repr__(self) -> str:
+        return f"ReportProcessingFinishedHandler({self.storage!r})"
+
+    async def prepare(self, notification: Notification[Any]) -> Effect:
+        payload = notification.payload
+        if not isinstance(payload, ReportProcessingFinishedPayload):
+            raise PermanentError(
+                Reason.SCHEMA_VIOLATION,
+                "REPORT_PROCESSING_FINISHED payload did not parse as version 2020-09-04",
+            )
+        finished = payload.report_processing_finished_notification
+        partner_id = finished.seller_id or finished.account_id
+        status = finished.processing_status.upper()
+        row: dict[str, Any] = {
+            "report_id": finished.report_id,
+            "account_id": finished.account_id,
+            "seller_id": finished.seller_id,
+            "report_type": finished.report_type,
+            "processing_status": status,
+            "report_document_id": finished.report_document_id,
+            "location": None,
+            "size_bytes": None,
+            "sha256": None,
+            "stored_at": None,
+            "compression_algorithm": None,
+            "data_start_time": None,
+            "data_end_time": None,
+        }
+        # Credentials first, even for a bare record: an unknown seller is dead-lettered the same way always.
+        credentials = await self._services.sellers.credentials(partner_id)
+        if status not in (DONE, FATAL):
+            return Effect(apply=ReportWrite(row).apply, summary=f"report {finished.report_id} {status}")
+
+        report = await self._get_report(credentials, finished.report_id)
+        document_id = report.report_document_id or finished.report_document_id
+        row["data_start_time"] = report.data_start_time
+        row["data_end_time"] = report.data_end_time
+        row["report_document_id"] = document_id
+        if document_id is None:
+            if status == FATAL:
+                return Effect(apply=ReportWrite(row).apply, summary=f"report {finished.report_id} FATAL")
+            # getReport can lag the notification; the redrive policy bounds how long this is retried.
+            raise TransientError(Reason.SPAPI, f"report {finished.report_id} is DONE but names no document")
+
+        suffix = ".error" if status == FATAL else ""
+        key = object_key(partner_id, finished.report_type, finished.report_id + suffix)
+        stored = await self._store(credentials, document_id, key)
+        row.update(
+            location=stored.location,
+            size_bytes=stored.document.size_bytes,
+            sha256=stored.document.sha256,
+            stored_at=datetime.now(UTC),
+            compression_algorithm=stored.document.compression,
+        )
+        summary = f"report {finished.report_id} {status}: {stored.document.size_bytes} bytes"
+        return Effect(apply=ReportWrite(row).apply, summary=summary)
+
+    async def _get_report(self, credentials: SellerCredentials, report_id: str) -> Report:
+        client = self._services.spapi_for(credentials.region)
+        report = (await client.reports.get_report(credentials.partner, report_id)).data
+        if report.report_id != report_id:
+            raise PermanentError(
+                Reason.SPAPI_REJECTED, f"getReport({report_id}) returned report {report.report_id}"
+            )
+        return report
+
+    async def _store(self, credentials: SellerCredentials, document_id: str, key: str) -> StoredReport:
+        client = self._services.spapi_for(credentials.region)
+        async with self.storage.open(key) as target:
+            document = await client.reports.download_document(credentials.partner, document_id, target.write)
+        return StoredReport(target.location, document)
+
+
+@dataclass(frozen=True)
+class ReportWrite:
+    row: dict[str, Any]
+
+    async def apply(self, connection: AsyncConnection) -> None:
+        statement = insert(connection, REPORTS).values(**self.row)
+        new, stored = statement.excluded, REPORTS.c
+        changes = {c.name: new[c.name] for c in REPORTS.c if not c.primary_key}
+        # A late IN_QUEUE/IN_PROGRESS must not replace a finished report; a finished one replaces anything.
+        replaceable = or_(new.processing_status.in_(FINISHED), stored.processing_status.not_in(FINISHED))
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[stored.report_id, stored.account_id], set_=changes, where=replaceable
+            )
+        )
