@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -10,6 +11,7 @@ import typer
 
 from consumer.cli_support import SETUP_ERRORS, fail, load_settings, run_async
 from consumer.dlq_cli import dlq_app, replay
+from consumer.log_setup import configure_logging
 from consumer.sellers_cli import sellers_app
 from consumer.settings import SettingsError
 from store.engine import create_engine
@@ -76,6 +78,24 @@ def health(
     typer.echo(response.text.strip())
     if response.status_code != 200:
         raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo's database and reports go (recreated)")
+    ] = Path("spapi-notify-demo"),
+) -> None:
+    """Run the whole product offline: local SQS/EventBridge, the SP-API sandbox, SQLite. Exits 0 when done."""
+    from consumer.demo.run import run_demo  # noqa: PLC0415 (moto is an optional dependency)
+    from consumer.demo.summary import render  # noqa: PLC0415
+
+    configure_logging("warning", "console")
+    result = run_async(run_demo(directory.resolve(), typer.echo))
+    database = result.directory / "spapi-notify.db"
+    for line in render(result.summary, str(database)):
+        typer.echo(line)
+    typer.echo(f"\nDone. Everything the demo made is in {result.directory}.")
 
 
 @db_app.command("upgrade")

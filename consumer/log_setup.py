@@ -10,7 +10,36 @@ import structlog
 
 # These libraries log full URLs at INFO, and report-document URLs are presigned: anyone holding one can
 # download the report until it expires. Keep them at WARNING.
-_QUIET = ("httpx", "httpcore", "botocore", "aiobotocore", "boto3", "urllib3", "asyncio", "uvicorn.access")
+_QUIET = (
+    "httpx",
+    "httpcore",
+    "botocore",
+    "aiobotocore",
+    "boto3",
+    "urllib3",
+    "asyncio",
+    "uvicorn.access",
+    "alembic",
+)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record.
+
+    A handler holding the stream it was made with keeps writing to it after it is swapped and closed (a
+    command run inside a test runner, a daemon's stderr redirected): the next record would fail.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
 
 
 def configure_logging(
@@ -37,7 +66,7 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
