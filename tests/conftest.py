@@ -1,3 +1,8 @@
 """Project-wide pytest configuration; the shared fixtures live in tests/fixtures."""
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.moto_server", "tests.fixtures.databases"]
+pytest_plugins = [
+    "tests.fixtures.isolation",
+    "tests.fixtures.postgres",
+    "tests.fixtures.moto_server",
+    "tests.fixtures.databases",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import sys
 import time
@@ -34,15 +33,6 @@ T = TypeVar("T")
 DEADLINE = 30.0
 # One session for every helper: clients made from it share its parsed service models.
 SESSION = aioboto3.Session()
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No SPAPI_NOTIFY_* from the developer's shell, .env or spapi-notify.toml leaks into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("SPAPI_NOTIFY_") and name != "SPAPI_NOTIFY_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
 
 
 @dataclass(frozen=True)

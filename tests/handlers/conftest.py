@@ -29,7 +29,6 @@ from tests.daemon import conftest as daemon_fixtures
 from tests.daemon.conftest import Queues, daemon_settings, drain
 
 # The daemon tests' fixtures, for this directory too.
-_isolated_settings = daemon_fixtures._isolated_settings
 queues = daemon_fixtures.queues
 migrated_url = daemon_fixtures.migrated_url
 engine = daemon_fixtures.engine

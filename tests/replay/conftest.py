@@ -7,7 +7,6 @@ import json
 import os
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +20,6 @@ from consumer.sqs import Queue
 from tests.daemon.conftest import SESSION, Queues, create_queues, drain
 
 SEND_CONCURRENCY = 20
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No SPAPI_NOTIFY_* from the developer's shell, .env or spapi-notify.toml leaks into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("SPAPI_NOTIFY_") and name != "SPAPI_NOTIFY_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -37,7 +37,6 @@ MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "spapi-models"
 SCHEMA = "ReportProcessingFinishedNotification.json"
 
 # The daemon tests' fixtures, re-exported to this directory.
-_isolated_settings = daemon_fixtures._isolated_settings
 queues = daemon_fixtures.queues
 migrated_url = daemon_fixtures.migrated_url
 engine = daemon_fixtures.engine

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import structlog
@@ -17,8 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from spapi import SpApiClient
 from spapi.regions import Region
 from spapi.sandbox import SandboxServer, SandboxState
-from store.engine import create_engine
-from store.migrate import upgrade
 from store.seller_directory import SellerDirectory
 from store.sellers import add_seller
 from store.token_cipher import TokenCipher
@@ -49,14 +45,6 @@ def seller_id(index: int) -> str:
 
 def refresh_token(index: int) -> str:
     return f"Atzr|subscriptions-refresh-{index:04d}"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("SPAPI_NOTIFY_") and name != "SPAPI_NOTIFY_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture(autouse=True)
@@ -95,16 +83,6 @@ def sandbox(sandbox_state: SandboxState) -> Iterator[SandboxServer]:
 @pytest.fixture
 def key() -> str:
     return Fernet.generate_key().decode()
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    created = create_engine(database_url)
-    await upgrade(created)
-    try:
-        yield created
-    finally:
-        await created.dispose()
 
 
 @dataclass

@@ -10,14 +10,6 @@ from consumer.settings import Settings, SettingsError
 from spapi.regions import Region
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("SPAPI_NOTIFY_"):
-            monkeypatch.delenv(name)
-
-
 def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPAPI_NOTIFY_LWA_CLIENT_ID", "amzn1.application-oa2-client.x")
     monkeypatch.setenv("SPAPI_NOTIFY_LWA_CLIENT_SECRET", "s3cr3t-value")
