@@ -26,7 +26,7 @@ from consumer.services import Services
 from consumer.settings import Settings, SettingsError
 from handlers.order_fetcher import Coalescer
 from spapi.apis.orders import GET_ORDER, PII_DATASETS
-from spapi.model_catalog import load_api_model
+from spapi.model_catalog import read_api_model
 from spapi.models.orders import Order
 from store.engine import read_only
 from store.tables import ORDER_ITEMS, ORDERS
@@ -48,7 +48,7 @@ _V0_CHANNEL = {"MFN": "MERCHANT", "AFN": "AMAZON"}
 @cache
 def included_data_values() -> frozenset[str]:
     """The includedData values getOrder accepts, from the model (Amazon adds datasets over time)."""
-    operation = load_api_model(GET_ORDER.key.split(".")[0])["paths"][GET_ORDER.path]["get"]
+    operation = read_api_model(GET_ORDER.key.split(".")[0])["paths"][GET_ORDER.path]["get"]
     parameter = next(p for p in operation["parameters"] if p["name"] == "includedData")
     return frozenset(parameter["items"]["enum"])
 

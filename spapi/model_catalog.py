@@ -58,14 +58,23 @@ class OperationSpec:
         return f"{self.api}.{self.operation_id}"
 
 
-@cache
-def load_api_model(api: str) -> Mapping[str, Any]:
-    """The parsed Swagger document of one API, by file stem (``"notifications"``, ``"ordersV0"``, ...)."""
+def read_api_model(api: str) -> Mapping[str, Any]:
+    """The parsed Swagger document of one API, by file stem (``"notifications"``, ``"ordersV0"``, ...).
+
+    Parsed anew on each call: for code that needs a few facts from a model once (the daemon), so the
+    document does not stay in memory.
+    """
     path = APIS_DIR / f"{api}.json"
     if not path.is_file():
         raise KeyError(f"no SP-API model named {api!r} in {APIS_DIR}")
     result: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return result
+
+
+@cache
+def load_api_model(api: str) -> Mapping[str, Any]:
+    """``read_api_model``, cached: for the sandbox and tests, which consult the models all the time."""
+    return read_api_model(api)
 
 
 def api_names() -> list[str]:
@@ -140,8 +149,7 @@ def operation_routes() -> Mapping[str, Route]:
     """
     routes = {}
     for api in api_names():
-        model = json.loads((APIS_DIR / f"{api}.json").read_text(encoding="utf-8"))
-        for spec in iter_operations(api, model):
+        for spec in iter_operations(api, read_api_model(api)):
             routes[spec.key] = Route(method=spec.method, path=spec.path, grantless=spec.grantless)
     return routes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from difflib import get_close_matches
 from functools import cache
 
-from spapi.model_catalog import load_api_model
+from spapi.model_catalog import read_api_model
 
 # From the shipped notification schemas (one file per type; LISTINGS_ITEM_ISSUES_CHANGE has two versions).
 SCHEMA_TYPES = frozenset(
@@ -73,7 +73,7 @@ def check_type(notification_type: str) -> str:
 @cache
 def event_filter_types() -> frozenset[str]:
     """The notification types an ``eventFilter`` may be given for (the model's eventFilterType enum)."""
-    definition = load_api_model("notifications")["definitions"]["EventFilter"]
+    definition = read_api_model("notifications")["definitions"]["EventFilter"]
     for part in definition["allOf"]:
         enum = part.get("properties", {}).get("eventFilterType", {}).get("enum")
         if enum:
@@ -83,9 +83,9 @@ def event_filter_types() -> frozenset[str]:
 
 @cache
 def order_change_types() -> tuple[str, ...]:
-    return tuple(load_api_model("notifications")["definitions"]["OrderChangeTypeEnum"]["enum"])
+    return tuple(read_api_model("notifications")["definitions"]["OrderChangeTypeEnum"]["enum"])
 
 
 @cache
 def aggregation_time_periods() -> tuple[str, ...]:
-    return tuple(load_api_model("notifications")["definitions"]["AggregationTimePeriod"]["enum"])
+    return tuple(read_api_model("notifications")["definitions"]["AggregationTimePeriod"]["enum"])
