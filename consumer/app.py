@@ -70,6 +70,13 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
         spapi_client = None
         if settings.lwa_client_id and settings.lwa_client_secret is not None:
             spapi_client = await stack.enter_async_context(SpApiClient(settings.spapi_config()))
+        else:
+            log.warning(
+                "daemon.no_spapi_credentials",
+                detail="SPAPI_NOTIFY_LWA_CLIENT_ID/SECRET are not set: notifications whose handlers call "
+                "SP-API fail (retried, then dead-lettered by the queue's redrive; replay them once the "
+                "credentials are set)",
+            )
         services = Services(settings=settings, engine=engine, spapi_client=spapi_client)
         services.sellers  # noqa: B018 (a half-configured single-seller shortcut fails here, before any message)
         registry = build_registry(services)

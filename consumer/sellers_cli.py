@@ -1,7 +1,8 @@
 """``spapi-notify sellers``: the selling partners we hold credentials for.
 
 A refresh token is never a command-line argument (it would land in shell history and ``ps``): ``add`` reads
-it from SPAPI_NOTIFY_SELLER_REFRESH_TOKEN when set, else from stdin (a hidden prompt on a terminal).
+it from SPAPI_NOTIFY_SELLER_REFRESH_TOKEN when set, else from stdin (a hidden prompt on a terminal), else from
+SPAPI_NOTIFY_REFRESH_TOKEN.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from store.token_cipher import TokenCipher
 T = TypeVar("T")
 
 TOKEN_VARIABLE = "SPAPI_NOTIFY_SELLER_REFRESH_TOKEN"  # noqa: S105 (a variable name)
+SHORTCUT_VARIABLE = "SPAPI_NOTIFY_REFRESH_TOKEN"
 
 sellers_app = typer.Typer(
     help="Selling partners and their LWA refresh tokens (encrypted at rest).", no_args_is_help=True
@@ -50,7 +52,8 @@ def _read_token() -> SecretStr:
             value = typer.prompt("LWA refresh token", hide_input=True)
         else:
             value = sys.stdin.readline()
-    value = value.strip()
+    # Nothing on stdin: the single-seller setting is the token the operator already has at hand.
+    value = value.strip() or os.environ.get(SHORTCUT_VARIABLE, "").strip()
     if not value:
         raise fail(f"no refresh token: pipe it on stdin or set {TOKEN_VARIABLE}")
     if not value.startswith("Atzr|"):

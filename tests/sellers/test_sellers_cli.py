@@ -94,3 +94,9 @@ def test_rotate_key_and_generate_key(env: dict[str, str], key: str) -> None:
         0,
         "re-encrypted 1 refresh token(s) with the newest key\n",
     )
+
+
+def test_with_nothing_on_stdin_the_single_seller_token_is_used(env: dict[str, str]) -> None:
+    invoke(env, "db", "upgrade")
+    code, out = invoke({**env, "SPAPI_NOTIFY_REFRESH_TOKEN": TOKEN}, "sellers", "add", "A2SELLER", stdin="")
+    assert (code, out.strip()) == (0, "added A2SELLER (na)")
