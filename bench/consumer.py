@@ -237,9 +237,8 @@ def _client_args(endpoint: str) -> dict[str, str]:
 # --- spapi-notify ---------------------------------------------------------------------------------------
 
 
-def start_daemon(
-    endpoint: str, queue_url: str, pollers: int, database_url: str
-) -> tuple[subprocess.Popen[bytes], int]:
+def migrate_database(endpoint: str, database_url: str) -> None:
+    """``spapi-notify db upgrade``, as an operator runs it before starting the daemon."""
     migrate = subprocess.run(
         [sys.executable, "-m", "consumer", "db", "upgrade"],
         env={**aws_env(endpoint), "SPAPI_NOTIFY_DATABASE_URL": database_url},
@@ -249,6 +248,12 @@ def start_daemon(
     )
     if migrate.returncode != 0:
         raise SystemExit(f"db upgrade failed: {migrate.stderr}")
+
+
+def start_daemon(
+    endpoint: str, queue_url: str, pollers: int, database_url: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    migrate_database(endpoint, database_url)
     port = free_port()
     env = {
         **aws_env(endpoint),

@@ -28,7 +28,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +44,7 @@ import boto3  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.consumer import _answers, free_port, moto_process, wait_for  # noqa: E402
 from spapi.sandbox import SandboxServer, SandboxState, gzip_stream  # noqa: E402
 
 MIB = 1024 * 1024
@@ -102,28 +102,6 @@ def document(size: int, blocks: list[bytes]) -> Callable[[], Iterator[bytes]]:
     return chunks
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for(check: Callable[[], bool], deadline: float, what: str, interval: float = 0.05) -> None:
-    stop = time.monotonic() + deadline
-    while not check():
-        if time.monotonic() > stop:
-            raise SystemExit(f"{what}: not within {deadline}s")
-        time.sleep(interval)
-
-
 def aws_env(endpoint: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPAPI_NOTIFY_", "AWS_"))}
     env.update(
@@ -135,23 +113,6 @@ def aws_env(endpoint: str) -> dict[str, str]:
         no_proxy="127.0.0.1,localhost",
     )
     return env
-
-
-@contextlib.contextmanager
-def moto_process() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _answers(f"{endpoint}/moto-api/data.json"), 30, "moto server")
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def notification(report_id: str, status: str, document_id: str | None) -> str:
