@@ -1,8 +1,8 @@
 """``spapi-notify sellers``: the selling partners we hold credentials for.
 
 A refresh token is never a command-line argument (it would land in shell history and ``ps``): ``add`` reads
-it from SPAPI_NOTIFY_SELLER_REFRESH_TOKEN when set, else from stdin (a hidden prompt on a terminal), else from
-SPAPI_NOTIFY_REFRESH_TOKEN.
+it from SPAPI_NOTIFY_SELLER_REFRESH_TOKEN when set, else from stdin (a hidden prompt on a terminal), else,
+for the seller of the single-seller shortcut only, from SPAPI_NOTIFY_REFRESH_TOKEN.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from store.token_cipher import TokenCipher
 T = TypeVar("T")
 
 TOKEN_VARIABLE = "SPAPI_NOTIFY_SELLER_REFRESH_TOKEN"  # noqa: S105 (a variable name)
-SHORTCUT_VARIABLE = "SPAPI_NOTIFY_REFRESH_TOKEN"
 
 sellers_app = typer.Typer(
     help="Selling partners and their LWA refresh tokens (encrypted at rest).", no_args_is_help=True
@@ -45,15 +44,18 @@ async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitab
         await engine.dispose()
 
 
-def _read_token() -> SecretStr:
+def _read_token(seller_id: str, settings: Settings) -> SecretStr:
     value = os.environ.get(TOKEN_VARIABLE)
     if value is None:
         if sys.stdin.isatty():
             value = typer.prompt("LWA refresh token", hide_input=True)
         else:
             value = sys.stdin.readline()
-    # Nothing on stdin: the single-seller setting is the token the operator already has at hand.
-    value = value.strip() or os.environ.get(SHORTCUT_VARIABLE, "").strip()
+    value = value.strip()
+    if not value and settings.seller_id == seller_id and settings.refresh_token is not None:
+        # Nothing on stdin while adding the single-seller shortcut's seller: its token is the one meant. Never
+        # for another seller, who would silently get the shortcut seller's authority.
+        value = settings.refresh_token.get_secret_value().strip()
     if not value:
         raise fail(f"no refresh token: pipe it on stdin or set {TOKEN_VARIABLE}")
     if not value.startswith("Atzr|"):
@@ -89,7 +91,7 @@ def add(
         cipher = TokenCipher(settings.encryption_key)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    token = _read_token()
+    token = _read_token(seller_id, settings)
 
     async def work(engine: AsyncEngine) -> bool:
         return await add_seller(

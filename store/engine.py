@@ -68,7 +68,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
+            # FULL, not NORMAL: in WAL mode NORMAL may roll a committed transaction back after a power
+            # loss, and the SQS message it settled is deleted by then: the notification would be lost.
+            "PRAGMA synchronous=FULL",
             f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
             "PRAGMA foreign_keys=ON",
         ):

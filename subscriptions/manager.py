@@ -510,6 +510,21 @@ class SubscriptionManager:
                 assert action.existing is not None
                 await self._record(action, action.existing, "adopted")
                 return
+            destination_id = None
+            if action.want is not None:
+                # Before any delete: a replacement whose destination could not be made must leave the
+                # working subscription in place, or Amazon stops sending that seller's notifications.
+                destination_id = destination_ids.get(action.want.destination)
+                if destination_id is None:
+                    kept = " (the existing subscription is kept)" if action.verb == "replace" else ""
+                    result.failures.append(
+                        Failure(
+                            action.seller_id,
+                            action.notification_type,
+                            f"destination {action.want.destination} could not be created (see above){kept}",
+                        )
+                    )
+                    return
             if action.verb in ("delete", "replace"):
                 assert action.existing is not None
                 await self._delete_subscription(partner, action.notification_type, action.existing)
@@ -518,16 +533,7 @@ class SubscriptionManager:
                     result.done.append(f"- deleted subscription {label} ({action.existing.subscription_id})")
                     return
             assert action.want is not None
-            destination_id = destination_ids.get(action.want.destination)
-            if destination_id is None:
-                result.failures.append(
-                    Failure(
-                        action.seller_id,
-                        action.notification_type,
-                        f"destination {action.want.destination} could not be created (see above)",
-                    )
-                )
-                return
+            assert destination_id is not None
             created = await self._create(partner, action, destination_id, result, replace=replace)
             if created is not None:
                 verb = "replaced" if action.verb == "replace" else "created"

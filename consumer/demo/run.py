@@ -23,7 +23,7 @@ from consumer.demo.sandbox import CLIENT_ID, CLIENT_SECRET, SELLERS, demo_sandbo
 from consumer.demo.stream import APPLICATION_ID, demo_stream
 from consumer.demo.subscribe import subscribe
 from consumer.demo.summary import DemoSummary, summarise
-from consumer.settings import Settings
+from consumer.settings import Settings, SettingsError
 from spapi.regions import Region
 from store.engine import create_engine
 from store.migrate import upgrade
@@ -63,10 +63,20 @@ def _settings(directory: Path, queues: DemoQueues, sandbox_url: str, lwa_url: st
     )
 
 
+MARKER = ".spapi-notify-demo"
+
+
 def _fresh_directory(directory: Path) -> None:
-    if directory.exists():
+    """Empty the demo's own directory from an earlier run; refuse any other non-empty one (``--dir .``)."""
+    if directory.exists() and any(directory.iterdir()):
+        if not (directory / MARKER).is_file():
+            raise SettingsError(
+                f"{directory} is not empty and was not made by the demo: choose another --dir "
+                "(the demo empties its directory on each run)"
+            )
         shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text("made by `spapi-notify demo`: emptied on its next run\n")
 
 
 async def run_demo(directory: Path, say: Callable[[str], None]) -> DemoRun:

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from consumer.cli import app
 from tests.daemon.conftest import REPO
 
 
@@ -47,3 +50,22 @@ def test_the_demo_runs_the_whole_product_offline_and_exits_0(tmp_path: Path) -> 
     stored = list((directory / "reports").rglob("54517018503"))
     assert len(stored) == 1
     assert stored[0].read_bytes().startswith(b"order-id\torder-item-id")
+
+    again = subprocess.run(
+        [sys.executable, "-m", "consumer", "demo", "--dir", str(directory)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr  # its own directory is emptied and reused
+
+
+def test_the_demo_never_empties_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not made by the demo" in result.output
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

@@ -96,7 +96,11 @@ def test_rotate_key_and_generate_key(env: dict[str, str], key: str) -> None:
     )
 
 
-def test_with_nothing_on_stdin_the_single_seller_token_is_used(env: dict[str, str]) -> None:
+def test_with_nothing_on_stdin_only_the_shortcut_seller_gets_the_shortcut_token(env: dict[str, str]) -> None:
     invoke(env, "db", "upgrade")
-    code, out = invoke({**env, "SPAPI_NOTIFY_REFRESH_TOKEN": TOKEN}, "sellers", "add", "A2SELLER", stdin="")
+    shortcut = {**env, "SPAPI_NOTIFY_SELLER_ID": "A2SELLER", "SPAPI_NOTIFY_REFRESH_TOKEN": TOKEN}
+    code, out = invoke(shortcut, "sellers", "add", "A2SELLER", stdin="")
     assert (code, out.strip()) == (0, "added A2SELLER (na)")
+    code, out = invoke(shortcut, "sellers", "add", "A9OTHER", stdin="")
+    assert code == 2
+    assert "no refresh token" in out

@@ -121,6 +121,21 @@ async def test_replace_only_with_the_flag(world: World, manager: Runs) -> None:
     assert body["destinationId"] == other["destinationId"]
 
 
+async def test_a_replacement_whose_destination_fails_keeps_the_working_subscription(
+    world: World, manager: Runs
+) -> None:
+    [seller] = await world.add_sellers(1)
+    await manager.apply(desired(("ORDER_CHANGE", "1.0")))
+    old = world.state.notifications.subscriptions[(seller, "ORDER_CHANGE")].subscription_id
+    world.later()
+    world.state.inject(CREATE_DESTINATION, 400, times=1)
+    moved = await manager.apply(desired(("ORDER_CHANGE", "1.0"), arn=OTHER_QUEUE_ARN), replace=True)
+    assert [f.notification_type for f in moved.failures if f.seller_id == seller] == ["ORDER_CHANGE"]
+    assert "existing subscription is kept" in moved.failures[-1].describe()
+    assert world.state.notifications.subscriptions[(seller, "ORDER_CHANGE")].subscription_id == old
+    assert await seller_for_subscription(world.engine, old) == seller
+
+
 async def test_partial_failure_keeps_what_succeeded(world: World, manager: Runs) -> None:
     sellers = await world.add_sellers(3)
     world.state.revoke(refresh_token(1))
