@@ -64,7 +64,9 @@ def configure_logging(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        cache_logger_on_first_use=True,
+        # Not cached: configure_logging may run again in one process (a CLI command run in-process), and a
+        # cached logger would keep the earlier level and renderer.
+        cache_logger_on_first_use=False,
     )
     handler = _StderrHandler()
     handler.setFormatter(

