@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aioboto3
-from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from consumer.app import open_daemon
@@ -92,9 +91,7 @@ async def run_demo(directory: Path, say: Callable[[str], None]) -> DemoRun:
             say(f"queue {queues.url}")
             say(f"  dead-letter queue {queues.dlq_url}, EventBridge rule on bus {queues.bus}")
 
-            settings = _settings(
-                directory, queues, sandbox.url, sandbox.lwa_url, Fernet.generate_key().decode()
-            )
+            settings = _settings(directory, queues, sandbox.url, sandbox.lwa_url, TokenCipher.generate_key())
             engine = create_engine(settings.database_url)
             stack.push_async_callback(engine.dispose)
             await upgrade(engine)
