@@ -31,25 +31,21 @@ class Reason(StrEnum):
     TIMEOUT = "timeout"
 
 
-class PermanentError(Exception):
+class MessageError(Exception):
+    """A failure of one message, with a stable reason code."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+
+class PermanentError(MessageError):
     """The message can never be processed as it is; dead-letter it with this reason."""
 
-    def __init__(self, reason: Reason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.message}"
-
-
-class TransientError(Exception):
+class TransientError(MessageError):
     """The message may succeed later (a dependency is down or throttling); leave it in the queue."""
-
-    def __init__(self, reason: Reason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.message}"

@@ -14,23 +14,28 @@ from consumer.cli import app
 from tests.daemon.conftest import REPO
 
 
-def test_the_demo_runs_the_whole_product_offline_and_exits_0(tmp_path: Path) -> None:
+def run_demo(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`spapi-notify demo --dir DIRECTORY` in a subprocess with no AWS or SPAPI_NOTIFY_* settings."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "SPAPI_NOTIFY_")) or key == "SPAPI_NOTIFY_TEST_POSTGRES_URL"
     }
     env["PYTHONPATH"] = str(REPO)
-    directory = tmp_path / "demo"
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "consumer", "demo", "--dir", str(directory)],
-        cwd=tmp_path,
+        cwd=directory.parent,
         env=env,
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
+
+
+def test_the_demo_runs_the_whole_product_offline_and_exits_0(tmp_path: Path) -> None:
+    directory = tmp_path / "demo"
+    done = run_demo(directory)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "created destination demo-queue" in out
@@ -51,15 +56,7 @@ def test_the_demo_runs_the_whole_product_offline_and_exits_0(tmp_path: Path) -> 
     assert len(stored) == 1
     assert stored[0].read_bytes().startswith(b"order-id\torder-item-id")
 
-    again = subprocess.run(
-        [sys.executable, "-m", "consumer", "demo", "--dir", str(directory)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    again = run_demo(directory)
     assert again.returncode == 0, again.stderr  # its own directory is emptied and reused
 
 

@@ -19,6 +19,13 @@ SELLER = "A2SELLER0001"
 VENDOR = "amzn1.vg.1234567"
 
 
+async def _add(engine: AsyncEngine, cipher: TokenCipher, token: str) -> None:
+    """SELLER in NA with no marketplaces, holding ``token``."""
+    await add_seller(
+        engine, cipher, seller_id=SELLER, region=Region.NA, marketplace_ids=[], refresh_token=SecretStr(token)
+    )
+
+
 async def test_add_list_update_remove(engine: AsyncEngine, key: str) -> None:
     cipher = TokenCipher(SecretStr(key))
     assert await add_seller(
@@ -68,9 +75,7 @@ async def test_add_list_update_remove(engine: AsyncEngine, key: str) -> None:
 
 async def test_rotate_tokens_rewrites_every_row_with_the_new_key(engine: AsyncEngine, key: str) -> None:
     old = TokenCipher(SecretStr(key))
-    await add_seller(
-        engine, old, seller_id=SELLER, region=Region.NA, marketplace_ids=[], refresh_token=SecretStr("Atzr|a")
-    )
+    await _add(engine, old, "Atzr|a")
     new_key = Fernet.generate_key().decode()
     assert await rotate_tokens(engine, TokenCipher(SecretStr(f"{new_key},{key}"))) == 1
     token = await stored_refresh_token(engine, TokenCipher(SecretStr(new_key)), SELLER)
@@ -105,23 +110,9 @@ async def test_the_directory_caches_for_its_ttl_then_sees_changes(engine: AsyncE
     cipher = TokenCipher(SecretStr(key))
     now = [0.0]
     directory = SellerDirectory(engine, SecretStr(key), ttl=60, clock=lambda: now[0])
-    await add_seller(
-        engine,
-        cipher,
-        seller_id=SELLER,
-        region=Region.NA,
-        marketplace_ids=[],
-        refresh_token=SecretStr("Atzr|1"),
-    )
+    await _add(engine, cipher, "Atzr|1")
     assert (await directory.partner(SELLER)).refresh_token.get_secret_value() == "Atzr|1"
-    await add_seller(
-        engine,
-        cipher,
-        seller_id=SELLER,
-        region=Region.NA,
-        marketplace_ids=[],
-        refresh_token=SecretStr("Atzr|2"),
-    )
+    await _add(engine, cipher, "Atzr|2")
     assert (await directory.partner(SELLER)).refresh_token.get_secret_value() == "Atzr|1"
     now[0] = 61
     assert (await directory.partner(SELLER)).refresh_token.get_secret_value() == "Atzr|2"

@@ -20,23 +20,13 @@ from store.sellers import add_seller
 from store.token_cipher import TokenCipher
 from subscriptions.config import DesiredConfig, parse_config
 from subscriptions.manager import ApplyResult, Plan, SubscriptionManager
+from tests.sandbox.conftest import FakeClock
 from tests.spapi.conftest import CLIENT_ID, CLIENT_SECRET, make_config
+
+__all__ = ["FakeClock"]  # the sandbox tests' clock, for this directory's tests too
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:spapi-notify"
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:spapi-notify-other"
-
-
-class FakeClock:
-    """The sandbox's clock: its token buckets refill only when a test says time has passed (no sleeps)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def seller_id(index: int) -> str:
