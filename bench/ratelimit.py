@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 from pydantic import SecretStr
 
-from consumer.log_setup import configure_logging
+from consumer.ops.log_config import configure_logging
 from spapi import SellingPartner, SpApiClient, SpApiConfig
 from spapi.model_catalog import UsagePlan
 from spapi.sandbox import SandboxServer, SandboxState

@@ -234,8 +234,8 @@ def naive(server: SandboxServer, document_id: str) -> dict[str, int]:
 
 HANDLER = """
 import asyncio, json, os, sys
-from consumer.notifications.parse import parse_notification
-from consumer.services import Services
+from spapi.notifications.parse import parse_notification
+from handlers.context import Services
 from consumer.settings import Settings
 from handlers.report_processing_finished import ReportProcessingFinishedHandler
 from spapi import SpApiClient

@@ -1,5 +1,5 @@
 """``python -m consumer``: the same as the ``spapi-notify`` command."""
 
-from consumer.cli import main
+from consumer.cli.main import main
 
 main()

@@ -1,18 +1,31 @@
-"""handlers: one module per notification type; ``register`` routes each type to its handler."""
+"""handlers: the handler contract, and one module per notification type that has a dedicated handler."""
 
 from __future__ import annotations
 
-from consumer.dispatch import Registry
-from consumer.services import Services
+from dataclasses import dataclass
+
+from handlers.context import HandlerContext
 from handlers.listings_item_status_change import ListingsItemStatusChangeHandler
-from handlers.order_change import OrderChangeHandler
+from handlers.order_change import OrderChangeConfig, OrderChangeHandler
+from handlers.registry import Registry
 from handlers.report_processing_finished import ReportProcessingFinishedHandler
+from handlers.report_storage import ReportStorage
 
 
-def register(registry: Registry, services: Services) -> None:
-    """Register every built-in handler; other types are recorded as ignored."""
-    registry.register("ORDER_CHANGE", "1.0", OrderChangeHandler.from_services(services))
-    registry.register("LISTINGS_ITEM_STATUS_CHANGE", "1.0", ListingsItemStatusChangeHandler(services))
+@dataclass(frozen=True)
+class HandlersConfig:
+    """What the built-in handlers need beyond the shared context."""
+
+    order_change: OrderChangeConfig
+    report_storage: ReportStorage
+
+
+def register(registry: Registry, context: HandlerContext, config: HandlersConfig) -> None:
+    """Register every built-in handler; other types go to the registry's default."""
+    registry.register("ORDER_CHANGE", "1.0", OrderChangeHandler(context, config.order_change))
+    registry.register("LISTINGS_ITEM_STATUS_CHANGE", "1.0", ListingsItemStatusChangeHandler(context))
     registry.register(
-        "REPORT_PROCESSING_FINISHED", "2020-09-04", ReportProcessingFinishedHandler.from_services(services)
+        "REPORT_PROCESSING_FINISHED",
+        "2020-09-04",
+        ReportProcessingFinishedHandler(context, config.report_storage),
     )

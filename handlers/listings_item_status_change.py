@@ -4,7 +4,7 @@
 place DELETED appears (getListingsItem's status enum has no DELETED; it answers 404 for a deleted listing).
 ASIN, issues and the raw item come from getListingsItem. A deleted listing keeps its row with DELETED in its
 statuses. The row is replaced only by a notification with a newer (or equal) EventTime, checked in SQL inside
-the ledger transaction so that concurrent daemons agree.
+the ledger transaction so that concurrent daemons agree (store.outputs.listings).
 """
 
 from __future__ import annotations
@@ -13,25 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from consumer.dispatch import Effect
-from consumer.errors import PermanentError, Reason
-from consumer.notifications import ListingsItemStatusChangePayload, Notification
-from consumer.services import Services
+from handlers.context import HandlerContext
+from handlers.contract import Effect
+from handlers.errors import PermanentError, Reason
 from spapi.apis.listings import DEFAULT_INCLUDED_DATA
 from spapi.errors import NotFound
-from store.engine import read_only
-from store.tables import LISTINGS_ITEMS
-from store.upsert import insert
+from spapi.notifications import ListingsItemStatusChangePayload, Notification
+from store.outputs.listings import stored_event_time, upsert_listing
 
 DELETED = "DELETED"
 
 
 class ListingsItemStatusChangeHandler:
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    """LISTINGS_ITEM_STATUS_CHANGE 1.0 (see the module docstring)."""
+
+    def __init__(self, context: HandlerContext) -> None:
+        self._context = context
 
     def __repr__(self) -> str:
         return "ListingsItemStatusChangeHandler()"
@@ -42,7 +41,7 @@ class ListingsItemStatusChangeHandler:
             raise PermanentError(
                 Reason.SCHEMA_VIOLATION, "LISTINGS_ITEM_STATUS_CHANGE payload did not parse as version 1.0"
             )
-        credentials = await self._services.sellers.credentials(payload.seller_id)
+        credentials = await self._context.sellers.credentials(payload.seller_id)
         marketplace_id = payload.marketplace_id or next(iter(credentials.marketplace_ids), None)
         if marketplace_id is None:
             raise PermanentError(
@@ -54,7 +53,7 @@ class ListingsItemStatusChangeHandler:
         if await self._superseded(payload.seller_id, payload.sku, marketplace_id, notification.event_time):
             # Saves the call, and a 404 for a listing deleted since would otherwise be retried in vain.
             return Effect(summary=f"listing {payload.sku}: a newer notification was applied already")
-        client = self._services.spapi_for(credentials.region)
+        client = self._context.client_for(credentials.region)
         try:
             result = await client.listings.get_listings_item(
                 credentials.partner,
@@ -65,7 +64,7 @@ class ListingsItemStatusChangeHandler:
             )
         except NotFound:
             if DELETED not in statuses:
-                raise  # a fresh listing can take a moment to become readable: retried (consumer.failures)
+                raise  # a fresh listing can take a moment to become readable: retried
             item: dict[str, Any] | None = None
             asin = payload.asin
             issues: list[Any] | None = None
@@ -99,37 +98,15 @@ class ListingsItemStatusChangeHandler:
     ) -> bool:
         if event_time is None:
             return False
-        async with read_only(self._services.engine) as connection:
-            stored = await connection.scalar(
-                select(LISTINGS_ITEMS.c.last_event_time).where(
-                    LISTINGS_ITEMS.c.seller_id == seller_id,
-                    LISTINGS_ITEMS.c.sku == sku,
-                    LISTINGS_ITEMS.c.marketplace_id == marketplace_id,
-                )
-            )
+        stored = await stored_event_time(self._context.engine, seller_id, sku, marketplace_id)
         return stored is not None and stored > event_time
 
 
 @dataclass(frozen=True)
 class ListingWrite:
+    """The listing's row, written unless a newer notification's state is stored."""
+
     row: dict[str, Any]
 
     async def apply(self, connection: AsyncConnection) -> None:
-        statement = insert(connection, LISTINGS_ITEMS).values(**self.row)
-        new, stored = statement.excluded, LISTINGS_ITEMS.c
-        changes = {c.name: new[c.name] for c in LISTINGS_ITEMS.c if not c.primary_key}
-        if self.row["raw"] is None:
-            # Deleted and gone from getListingsItem: the last known ASIN, issues and item stay on the row.
-            for name in ("asin", "issues", "raw"):
-                changes[name] = stored[name] if name != "asin" or self.row["asin"] is None else new.asin
-        newer = or_(
-            stored.last_event_time.is_(None),
-            new.last_event_time.is_not(None) & (new.last_event_time >= stored.last_event_time),
-        )
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[stored.seller_id, stored.sku, stored.marketplace_id],
-                set_=changes,
-                where=newer,
-            )
-        )
+        await upsert_listing(connection, self.row)

@@ -2,35 +2,30 @@
 
 The notification's Summary supplies what it carries (purchase date, marketplace, items) and stands in where
 the order as fetched has nothing; the fetched order is the authority for its state. Notifications for the same
-order share one getOrder call (handlers.order_fetcher). Ordering is enforced in SQL, inside the ledger
-transaction: a row is replaced only by a newer ``lastUpdatedTime`` (or the same one with a newer EventTime),
-so an older notification, or a slower daemon holding an older fetch, never overwrites newer state.
+order share one getOrder call (handlers.coalescer). Ordering is enforced in SQL, inside the ledger transaction
+(store.outputs.orders): an older notification, or a slower daemon holding an older fetch, never overwrites
+newer state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from consumer.dispatch import Effect
-from consumer.errors import PermanentError, Reason
-from consumer.notifications import Notification, OrderChangePayload
-from consumer.notifications.order_change import OrderChangeNotification
-from consumer.services import Services
-from consumer.settings import Settings, SettingsError
-from handlers.order_fetcher import Coalescer
-from spapi.apis.orders import GET_ORDER, PII_DATASETS
-from spapi.model_catalog import read_api_model
+from handlers.coalescer import Coalescer
+from handlers.context import HandlerContext
+from handlers.contract import Effect
+from handlers.errors import PermanentError, Reason
+from spapi.apis.orders import PII_DATASETS, included_data_values
 from spapi.models.orders import Order
-from store.engine import read_only
-from store.tables import ORDER_ITEMS, ORDERS
-from store.upsert import insert
+from spapi.notifications import Notification, OrderChangePayload
+from spapi.notifications.order_change import OrderChangeNotification
+from store.outputs.orders import stored_version, upsert_order
 
 # The Summary speaks Orders v0 (``Unshipped``, ``MFN``); the table keeps getOrder 2026-01-01's words.
 _V0_STATUS = {
@@ -45,36 +40,48 @@ _V0_STATUS = {
 _V0_CHANNEL = {"MFN": "MERCHANT", "AFN": "AMAZON"}
 
 
-@cache
-def included_data_values() -> frozenset[str]:
-    """The includedData values getOrder accepts, from the model (Amazon adds datasets over time)."""
-    operation = read_api_model(GET_ORDER.key.split(".")[0])["paths"][GET_ORDER.path]["get"]
-    parameter = next(p for p in operation["parameters"] if p["name"] == "includedData")
-    return frozenset(parameter["items"]["enum"])
+class UnknownDatasets(ValueError):
+    """getOrder has no such dataset (the message lists the ones it has)."""
 
 
-def included_data(settings: Settings) -> tuple[str, ...]:
-    """SPAPI_NOTIFY_ORDER_INCLUDED_DATA, checked; BUYER, RECIPIENT added (only) by SPAPI_NOTIFY_FETCH_PII."""
-    wanted = [v.strip().upper() for v in settings.order_included_data.split(",") if v.strip()]
+class PiiNotEnabled(ValueError):
+    """The datasets asked for name buyer data while PII fetching is off."""
+
+    def __init__(self, datasets: list[str]) -> None:
+        super().__init__(f"{', '.join(datasets)}: buyer data is fetched only when PII fetching is on")
+        self.datasets = datasets
+
+
+def order_datasets(requested: Sequence[str], *, fetch_pii: bool) -> tuple[str, ...]:
+    """getOrder ``includedData``: the requested datasets, checked against the model; BUYER and RECIPIENT are
+    added when (and only when) ``fetch_pii`` is on."""
+    wanted = [v.strip().upper() for v in requested if v.strip()]
     unknown = sorted(set(wanted) - included_data_values())
     if unknown:
-        raise SettingsError(
-            f"SPAPI_NOTIFY_ORDER_INCLUDED_DATA: unknown getOrder dataset(s) {', '.join(unknown)} "
+        raise UnknownDatasets(
+            f"unknown getOrder dataset(s) {', '.join(unknown)} "
             f"(known: {', '.join(sorted(included_data_values()))})"
         )
     pii = sorted(PII_DATASETS & set(wanted))
-    if pii and not settings.fetch_pii:
-        raise SettingsError(
-            f"SPAPI_NOTIFY_ORDER_INCLUDED_DATA names {', '.join(pii)}: buyer data is fetched only with "
-            "SPAPI_NOTIFY_FETCH_PII=true"
-        )
-    if settings.fetch_pii:
+    if pii and not fetch_pii:
+        raise PiiNotEnabled(pii)
+    if fetch_pii:
         wanted += sorted(PII_DATASETS)
     return tuple(dict.fromkeys(wanted))
 
 
 @dataclass(frozen=True)
+class OrderChangeConfig:
+    """getOrder's datasets (see ``order_datasets``) and how long a fetch waits for more notifications."""
+
+    included_data: tuple[str, ...]
+    coalesce_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
 class FetchedOrder:
+    """An order as getOrder returned it: the model, and Amazon's JSON."""
+
     order: Order
     raw: dict[str, Any]
 
@@ -84,25 +91,22 @@ def _utc(value: datetime) -> datetime:
 
 
 class OrderChangeHandler:
-    def __init__(self, services: Services, *, included: tuple[str, ...], window: float) -> None:
-        self._services = services
-        self._included = included
-        self.fetcher: Coalescer[tuple[str, str], FetchedOrder] = Coalescer(
-            self._fetch, lambda fetched: _utc(fetched.order.last_updated_time), window=window
-        )
+    """ORDER_CHANGE 1.0 (see the module docstring)."""
 
-    @classmethod
-    def from_services(cls, services: Services) -> OrderChangeHandler:
-        settings = services.settings
-        return cls(services, included=included_data(settings), window=settings.order_coalesce_seconds)
+    def __init__(self, context: HandlerContext, config: OrderChangeConfig) -> None:
+        self._context = context
+        self._included = config.included_data
+        self.fetcher: Coalescer[tuple[str, str], FetchedOrder] = Coalescer(
+            self._fetch, lambda fetched: _utc(fetched.order.last_updated_time), window=config.coalesce_seconds
+        )
 
     def __repr__(self) -> str:
         return f"OrderChangeHandler(included={self._included!r})"
 
     async def _fetch(self, key: tuple[str, str]) -> FetchedOrder:
         seller_id, order_id = key
-        credentials = await self._services.sellers.credentials(seller_id)
-        client = self._services.spapi_for(credentials.region)
+        credentials = await self._context.sellers.credentials(seller_id)
+        client = self._context.client_for(credentials.region)
         result = await client.orders.get_order(credentials.partner, order_id, included_data=self._included)
         return FetchedOrder(result.data, dict(result.raw or {}))
 
@@ -112,7 +116,7 @@ class OrderChangeHandler:
             raise PermanentError(Reason.SCHEMA_VIOLATION, "ORDER_CHANGE payload did not parse as version 1.0")
         change = payload.order_change_notification
         # Unknown sellers fail here, at once, not after waiting out a coalescing window.
-        await self._services.sellers.credentials(change.seller_id)
+        await self._context.sellers.credentials(change.seller_id)
         if await self._reflected(change.amazon_order_id, notification.event_time):
             # getOrder is the scarcest call (0.5/s): a late or redelivered notification whose change the
             # stored order already shows costs none.
@@ -130,15 +134,14 @@ class OrderChangeHandler:
     async def _reflected(self, order_id: str, event_time: datetime | None) -> bool:
         if event_time is None:
             return False
-        async with read_only(self._services.engine) as connection:
-            stored = await connection.scalar(
-                select(ORDERS.c.last_updated_time).where(ORDERS.c.amazon_order_id == order_id)
-            )
+        stored = await stored_version(self._context.engine, order_id)
         return stored is not None and event_time <= stored
 
 
 @dataclass(frozen=True)
 class OrderWrite:
+    """The rows of one order and its items, built from a fetch and the notification that asked for it."""
+
     order: dict[str, Any]
     items: list[dict[str, Any]]
 
@@ -172,41 +175,7 @@ class OrderWrite:
         return cls(row, _item_rows(change, fetched, now))
 
     async def apply(self, connection: AsyncConnection) -> None:
-        statement = insert(connection, ORDERS).values(**self.order)
-        new, stored = statement.excluded, ORDERS.c
-        newer = or_(
-            stored.last_updated_time.is_(None),
-            new.last_updated_time > stored.last_updated_time,
-            and_(
-                new.last_updated_time == stored.last_updated_time,
-                new.last_event_time.is_not(None),
-                or_(stored.last_event_time.is_(None), new.last_event_time > stored.last_event_time),
-            ),
-        )
-        changes = {c.name: new[c.name] for c in ORDERS.c if not c.primary_key}
-        # A newer fetch reached through an older notification keeps the newest EventTime seen.
-        changes["last_event_time"] = case(
-            (new.last_event_time.is_(None), stored.last_event_time),
-            (stored.last_event_time.is_(None), new.last_event_time),
-            (new.last_event_time > stored.last_event_time, new.last_event_time),
-            else_=stored.last_event_time,
-        )
-        written = await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[ORDERS.c.amazon_order_id], set_=changes, where=newer
-            ).returning(ORDERS.c.amazon_order_id)
-        )
-        # No row back: what is stored is newer. The row lock (PostgreSQL) or the database lock (SQLite) held
-        # since the upsert keeps another daemon's items from interleaving with these.
-        if written.first() is None or not self.items:
-            return
-        items = insert(connection, ORDER_ITEMS).values(self.items)
-        await connection.execute(
-            items.on_conflict_do_update(
-                index_elements=[ORDER_ITEMS.c.amazon_order_id, ORDER_ITEMS.c.order_item_id],
-                set_={c.name: items.excluded[c.name] for c in ORDER_ITEMS.c if not c.primary_key},
-            )
-        )
+        await upsert_order(connection, self.order, self.items)
 
 
 def _item_rows(change: OrderChangeNotification, fetched: FetchedOrder, now: datetime) -> list[dict[str, Any]]:

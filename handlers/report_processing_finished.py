@@ -16,38 +16,35 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from consumer.dispatch import Effect
-from consumer.errors import PermanentError, Reason, TransientError
-from consumer.notifications import Notification, ReportProcessingFinishedPayload
-from consumer.services import Services
-from handlers.report_storage import LocalStorage, S3Storage, object_key, report_storage
+from handlers.context import HandlerContext
+from handlers.contract import Effect
+from handlers.errors import PermanentError, Reason, TransientError
+from handlers.report_storage import ReportStorage, object_key
 from spapi.documents import DownloadedDocument
 from spapi.models.reports import Report
+from spapi.notifications import Notification, ReportProcessingFinishedPayload
+from store.outputs.reports import upsert_report
 from store.seller_directory import SellerCredentials
-from store.tables import REPORTS
-from store.upsert import insert
 
 DONE, FATAL, CANCELLED = "DONE", "FATAL", "CANCELLED"
-FINISHED = (DONE, FATAL, CANCELLED)
 
 
 @dataclass(frozen=True)
 class StoredReport:
+    """Where a document went, and what was downloaded."""
+
     location: str
     document: DownloadedDocument
 
 
 class ReportProcessingFinishedHandler:
-    def __init__(self, services: Services, storage: LocalStorage | S3Storage) -> None:
-        self._services = services
-        self.storage = storage
+    """REPORT_PROCESSING_FINISHED 2020-09-04 (see the module docstring)."""
 
-    @classmethod
-    def from_services(cls, services: Services) -> ReportProcessingFinishedHandler:
-        return cls(services, report_storage(services.settings.report_dir))
+    def __init__(self, context: HandlerContext, storage: ReportStorage) -> None:
+        self._context = context
+        self.storage = storage
 
     def __repr__(self) -> str:
         return f"ReportProcessingFinishedHandler({self.storage!r})"
@@ -78,7 +75,7 @@ class ReportProcessingFinishedHandler:
             "data_end_time": None,
         }
         # Credentials first, even for a bare record: an unknown seller is dead-lettered the same way always.
-        credentials = await self._services.sellers.credentials(partner_id)
+        credentials = await self._context.sellers.credentials(partner_id)
         if status not in (DONE, FATAL):
             return Effect(apply=ReportWrite(row).apply, summary=f"report {finished.report_id} {status}")
 
@@ -107,7 +104,7 @@ class ReportProcessingFinishedHandler:
         return Effect(apply=ReportWrite(row).apply, summary=summary)
 
     async def _get_report(self, credentials: SellerCredentials, report_id: str) -> Report:
-        client = self._services.spapi_for(credentials.region)
+        client = self._context.client_for(credentials.region)
         report = (await client.reports.get_report(credentials.partner, report_id)).data
         if report.report_id != report_id:
             raise PermanentError(
@@ -116,7 +113,7 @@ class ReportProcessingFinishedHandler:
         return report
 
     async def _store(self, credentials: SellerCredentials, document_id: str, key: str) -> StoredReport:
-        client = self._services.spapi_for(credentials.region)
+        client = self._context.client_for(credentials.region)
         async with self.storage.open(key) as target:
             document = await client.reports.download_document(credentials.partner, document_id, target.write)
         return StoredReport(target.location, document)
@@ -124,16 +121,9 @@ class ReportProcessingFinishedHandler:
 
 @dataclass(frozen=True)
 class ReportWrite:
+    """The report's row (a late IN_QUEUE/IN_PROGRESS never replaces a finished report)."""
+
     row: dict[str, Any]
 
     async def apply(self, connection: AsyncConnection) -> None:
-        statement = insert(connection, REPORTS).values(**self.row)
-        new, stored = statement.excluded, REPORTS.c
-        changes = {c.name: new[c.name] for c in REPORTS.c if not c.primary_key}
-        # A late IN_QUEUE/IN_PROGRESS must not replace a finished report; a finished one replaces anything.
-        replaceable = or_(new.processing_status.in_(FINISHED), stored.processing_status.not_in(FINISHED))
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[stored.report_id, stored.account_id], set_=changes, where=replaceable
-            )
-        )
+        await upsert_report(connection, self.row)

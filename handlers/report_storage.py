@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -64,7 +64,9 @@ class Target(Protocol):
 
 
 class ReportStorage(Protocol):
-    def open(self, key: str) -> Any:
+    """Where documents go: a local directory or S3."""
+
+    def open(self, key: str) -> AbstractAsyncContextManager[Target]:
         """``async with storage.open(key) as target``: committed on a clean exit, discarded on errors."""
         ...
 
@@ -203,7 +205,7 @@ class S3Storage:
                 raise
 
 
-def report_storage(setting: str) -> LocalStorage | S3Storage:
+def report_storage(setting: str) -> ReportStorage:
     """The storage SPAPI_NOTIFY_REPORT_DIR names: ``s3://bucket[/prefix]`` or a local directory."""
     if setting.startswith(S3_SCHEME):
         bucket, _, prefix = setting[len(S3_SCHEME) :].partition("/")

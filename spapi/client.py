@@ -16,10 +16,11 @@ from tenacity.wait import wait_random_exponential
 from spapi.apis.listings import ListingsItemsApi
 from spapi.apis.notifications import NotificationsApi
 from spapi.apis.orders import OrdersApi
-from spapi.apis.orders_v0 import OrdersV0Api
 from spapi.apis.reports import ReportsApi
+from spapi.apis.tokens import TokensApi
 from spapi.config import SpApiConfig
 from spapi.credentials import Principal, SellingPartner
+from spapi.documents import DocumentDownloader
 from spapi.errors import (
     QuotaExceeded,
     ServerError,
@@ -32,15 +33,16 @@ from spapi.errors import (
 from spapi.lwa import LwaTokenProvider
 from spapi.operation import Operation
 from spapi.rate_limit import GRANTLESS_PARTNER, Headroom, RateLimiter
-from spapi.rdt import RestrictedDataTokens, RestrictedResource
+from spapi.rdt import RestrictedDataTokens
+from spapi.regions import Region
+from spapi.requester import QueryValue
+from spapi.restricted import RestrictedResource
 from spapi.sigv4 import SigV4Signer
 
 log = structlog.get_logger("spapi")
 
 USER_AGENT = f"spapi-notify/0.1.0 (Language=Python/{platform.python_version()})"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-QueryValue = str | int | float | bool | Sequence[str] | None
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -111,7 +113,10 @@ class SpApiClient:
             clock=clock,
             sleep=sleep,
         )
-        self.rdt = RestrictedDataTokens(self, skew=config.token_refresh_skew, clock=clock)
+        self.tokens = TokensApi(self)
+        self.rdt = RestrictedDataTokens(
+            self.tokens.create_restricted_data_token, skew=config.token_refresh_skew, clock=clock
+        )
         self.signer = (
             SigV4Signer(
                 config.aws_region,
@@ -122,11 +127,16 @@ class SpApiClient:
             else None
         )
 
-        self.orders = OrdersApi(self)
-        self.orders_v0 = OrdersV0Api(self)
+        self.orders = OrdersApi(self, self.rdt)
         self.listings = ListingsItemsApi(self)
-        self.reports = ReportsApi(self)
+        self.reports = ReportsApi(
+            self,
+            DocumentDownloader(
+                self.http, backoff_initial=config.backoff_initial, backoff_max=config.backoff_max
+            ),
+        )
         self.notifications = NotificationsApi(self)
+        self._regional: dict[Region, SpApiClient] = {}
 
     def __repr__(self) -> str:
         return f"SpApiClient(base_url={self.config.base_url!r}, client_id={self.config.lwa_client_id!r})"
@@ -140,6 +150,20 @@ class SpApiClient:
     async def aclose(self) -> None:
         if self._owns_http:
             await self.http.aclose()
+
+    def for_region(self, region: Region) -> SpApiClient:
+        """The client for another SP-API region, sharing this one's HTTP pool and rate limiter.
+
+        A seller's calls go to its own region's host; with an endpoint override every region is that host.
+        """
+        if region == self.config.region or self.config.endpoint:
+            return self
+        if region not in self._regional:
+            config = self.config.model_copy(update={"region": region})
+            self._regional[region] = SpApiClient(
+                config, http=self.http, limiter=self.limiter, clock=self._clock, sleep=self._sleep
+            )
+        return self._regional[region]
 
     async def request(
         self,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from spapi.models.notifications import AggregationSettings, EventFilter, ProcessingDirective
+from spapi.models.notifications_api import AggregationSettings, EventFilter, ProcessingDirective
 from spapi.regions import ENDPOINTS, Region
 from subscriptions.types import (
     aggregation_time_periods,

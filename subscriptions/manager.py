@@ -25,10 +25,10 @@ from spapi.errors import (
     SpApiError,
     Unauthorized,
 )
-from spapi.models.notifications import Destination, ProcessingDirective, Subscription
+from spapi.models.notifications_api import Destination, ProcessingDirective, Subscription
 from spapi.regions import Region
+from store import subscription_records as records
 from store.seller_directory import SellerDirectory, UnknownSeller
-from subscriptions import records
 from subscriptions.config import (
     DesiredConfig,
     DestinationSpec,

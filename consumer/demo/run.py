@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import aioboto3
 from pydantic import SecretStr
 
-from consumer.app import open_daemon
+from consumer.app.wiring import open_daemon
 from consumer.demo.local_aws import moto_server, pointed_at
 from consumer.demo.local_queues import DemoQueues, provision
 from consumer.demo.publish import publish

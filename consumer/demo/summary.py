@@ -9,14 +9,14 @@ import aioboto3
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.dead_letter import REASON
 from consumer.demo.local_queues import DemoQueues
-from consumer.metrics import Metrics
+from consumer.intake.dead_letter import REASON
+from consumer.ops.metrics import Metrics
 from store.tables import LISTINGS_ITEMS, NOTIFICATIONS, ORDER_ITEMS, ORDERS, REPORTS
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DemoDeadLetter:
     reason: str
     body: str
 
@@ -29,7 +29,7 @@ class DemoSummary:
     order_items: int
     listings: list[tuple[str, str, list[str]]]
     reports: list[tuple[str, str, str | None]]
-    dead_letters: list[DeadLetter] = field(default_factory=list)
+    dead_letters: list[DemoDeadLetter] = field(default_factory=list)
 
 
 async def summarise(
@@ -72,7 +72,7 @@ async def summarise(
     )
 
 
-async def _dead_letters(session: aioboto3.Session, queues: DemoQueues) -> list[DeadLetter]:
+async def _dead_letters(session: aioboto3.Session, queues: DemoQueues) -> list[DemoDeadLetter]:
     async with session.client("sqs") as sqs:
         received = await sqs.receive_message(
             QueueUrl=queues.dlq_url,
@@ -84,7 +84,7 @@ async def _dead_letters(session: aioboto3.Session, queues: DemoQueues) -> list[D
     for message in received.get("Messages", []):
         attribute = message.get("MessageAttributes", {}).get(REASON)
         reason = attribute.get("StringValue", "?") if attribute else "redrive (maxReceiveCount)"
-        found.append(DeadLetter(reason=reason, body=message["Body"]))
+        found.append(DemoDeadLetter(reason=reason, body=message["Body"]))
     return found
 
 

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from spapi.apis.result import ApiResult
 from spapi.credentials import SellingPartner
 from spapi.models.listings import ListingsItem
 from spapi.operation import Operation
-
-if TYPE_CHECKING:
-    from spapi.client import SpApiClient
+from spapi.requester import Requester
 
 GET_LISTINGS_ITEM = Operation.of("listingsItems_2021-08-01.getListingsItem")
 DEFAULT_INCLUDED_DATA = ("summaries", "issues", "offers", "fulfillmentAvailability")
 
 
 class ListingsItemsApi:
-    def __init__(self, client: SpApiClient) -> None:
-        self._client = client
+    """getListingsItem."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
 
     async def get_listings_item(
         self,
@@ -31,7 +30,7 @@ class ListingsItemsApi:
         included_data: Sequence[str] = DEFAULT_INCLUDED_DATA,
         issue_locale: str | None = None,
     ) -> ApiResult[ListingsItem]:
-        response = await self._client.request(
+        response = await self._requester.request(
             GET_LISTINGS_ITEM,
             partner,
             path_params={"sellerId": seller_id, "sku": sku},

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import TypeAdapter
 
 from spapi.apis.result import ApiResult
 from spapi.credentials import GRANTLESS, Principal, SellingPartner
 from spapi.errors import NotFound
-from spapi.models.notifications import (
+from spapi.models.notifications_api import (
     Destination,
     ProcessingDirective,
     Subscription,
@@ -18,9 +18,7 @@ from spapi.models.notifications import (
     payload_of,
 )
 from spapi.operation import Operation
-
-if TYPE_CHECKING:
-    from spapi.client import SpApiClient
+from spapi.requester import Requester
 
 GET_SUBSCRIPTIONS = Operation.of("notifications.getSubscriptions")
 GET_SUBSCRIPTION = Operation.of("notifications.getSubscription")
@@ -36,18 +34,20 @@ _DESTINATIONS = TypeAdapter(list[Destination])
 
 
 class NotificationsApi:
-    def __init__(self, client: SpApiClient) -> None:
-        self._client = client
+    """Destinations (grantless) and subscriptions (per selling partner)."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
 
     # Destinations: grantless (client_credentials with the notifications scope).
 
     async def get_destinations(self) -> ApiResult[list[Destination]]:
-        response = await self._client.request(GET_DESTINATIONS, GRANTLESS)
+        response = await self._requester.request(GET_DESTINATIONS, GRANTLESS)
         raw = response.json()
         return ApiResult.of(_DESTINATIONS.validate_python(payload_of(raw) or []), raw, response)
 
     async def get_destination(self, destination_id: str) -> ApiResult[Destination]:
-        response = await self._client.request(
+        response = await self._requester.request(
             GET_DESTINATION, GRANTLESS, path_params={"destinationId": destination_id}
         )
         raw = response.json()
@@ -71,14 +71,14 @@ class NotificationsApi:
             if not event_bridge_region:
                 raise ValueError("an EventBridge destination needs its AWS region")
             spec = {"eventBridge": {"accountId": event_bridge_account_id, "region": event_bridge_region}}
-        response = await self._client.request(
+        response = await self._requester.request(
             CREATE_DESTINATION, GRANTLESS, json={"name": name, "resourceSpecification": spec}
         )
         raw = response.json()
         return ApiResult.of(Destination.model_validate(payload_of(raw)), raw, response)
 
     async def delete_destination(self, destination_id: str) -> None:
-        await self._client.request(
+        await self._requester.request(
             DELETE_DESTINATION, GRANTLESS, path_params={"destinationId": destination_id}
         )
 
@@ -89,7 +89,7 @@ class NotificationsApi:
     ) -> ApiResult[Subscription] | None:
         """The partner's subscription to this type, or None when there is none (404)."""
         try:
-            response = await self._client.request(
+            response = await self._requester.request(
                 GET_SUBSCRIPTION,
                 partner,
                 path_params={"notificationType": notification_type},
@@ -115,7 +115,7 @@ class NotificationsApi:
         found: list[Subscription] = []
         next_token: str | None = None
         while True:
-            response = await self._client.request(
+            response = await self._requester.request(
                 GET_SUBSCRIPTIONS,
                 partner,
                 query={
@@ -144,7 +144,7 @@ class NotificationsApi:
         body: dict[str, Any] = {"payloadVersion": payload_version, "destinationId": destination_id}
         if processing_directive is not None:
             body["processingDirective"] = processing_directive.model_dump(by_alias=True, exclude_none=True)
-        response = await self._client.request(
+        response = await self._requester.request(
             CREATE_SUBSCRIPTION, partner, path_params={"notificationType": notification_type}, json=body
         )
         raw = response.json()
@@ -156,7 +156,7 @@ class NotificationsApi:
     async def get_subscription_by_id(
         self, notification_type: str, subscription_id: str, *, principal: Principal = GRANTLESS
     ) -> ApiResult[Subscription]:
-        response = await self._client.request(
+        response = await self._requester.request(
             GET_SUBSCRIPTION_BY_ID,
             principal,
             path_params={"notificationType": notification_type, "subscriptionId": subscription_id},
@@ -167,7 +167,7 @@ class NotificationsApi:
     async def delete_subscription_by_id(
         self, notification_type: str, subscription_id: str, *, principal: Principal = GRANTLESS
     ) -> None:
-        await self._client.request(
+        await self._requester.request(
             DELETE_SUBSCRIPTION_BY_ID,
             principal,
             path_params={"notificationType": notification_type, "subscriptionId": subscription_id},

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import cache
 
 import structlog
 
 from spapi.apis.result import ApiResult
 from spapi.credentials import SellingPartner
 from spapi.errors import BadRequest
+from spapi.model_catalog import read_api_model
 from spapi.models.orders import GetOrderResponse, Order, SearchOrdersResponse
 from spapi.operation import Operation
-from spapi.rdt import RestrictedResource
-
-if TYPE_CHECKING:
-    from spapi.client import SpApiClient
+from spapi.rdt import RestrictedDataTokens
+from spapi.requester import Requester
+from spapi.restricted import RestrictedResource
 
 log = structlog.get_logger("spapi.orders")
 
@@ -25,9 +25,20 @@ SEARCH_ORDERS = Operation.of("orders_2026-01-01.searchOrders")
 PII_DATASETS = frozenset({"BUYER", "RECIPIENT"})
 
 
+@cache
+def included_data_values() -> frozenset[str]:
+    """The includedData values getOrder accepts, from the model (Amazon adds datasets over time)."""
+    operation = read_api_model(GET_ORDER.key.split(".")[0])["paths"][GET_ORDER.path]["get"]
+    parameter = next(p for p in operation["parameters"] if p["name"] == "includedData")
+    return frozenset(parameter["items"]["enum"])
+
+
 class OrdersApi:
-    def __init__(self, client: SpApiClient) -> None:
-        self._client = client
+    """getOrder and searchOrders; PII under a Restricted Data Token where the Tokens API grants one."""
+
+    def __init__(self, requester: Requester, rdt: RestrictedDataTokens) -> None:
+        self._requester = requester
+        self._rdt = rdt
         # Selling partners for whom the Tokens API refused an RDT for this API version (see get_order).
         self._rdt_refused: set[str] = set()
 
@@ -48,12 +59,12 @@ class OrdersApi:
         if use_rdt and PII_DATASETS & set(included_data) and partner.id not in self._rdt_refused:
             resource = RestrictedResource("GET", GET_ORDER.render_path({"orderId": order_id}))
             try:
-                await self._client.rdt.token(partner, [resource])
+                await self._rdt.token(partner, [resource])
                 restricted = [resource]
             except BadRequest as exc:
                 self._rdt_refused.add(partner.id)
                 log.warning("spapi.rdt_refused", selling_partner=partner.id, error=str(exc))
-        response = await self._client.request(
+        response = await self._requester.request(
             GET_ORDER,
             partner,
             path_params={"orderId": order_id},
@@ -77,7 +88,7 @@ class OrdersApi:
         """One page of searchOrders; pass ``data.pagination.next_token`` back for the next."""
         if created_after is None and last_updated_after is None and pagination_token is None:
             raise ValueError("searchOrders needs created_after or last_updated_after")
-        response = await self._client.request(
+        response = await self._requester.request(
             SEARCH_ORDERS,
             partner,
             query={

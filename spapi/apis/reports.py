@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from spapi.apis.result import ApiResult
 from spapi.credentials import SellingPartner
 from spapi.documents import DocumentDownloader, DownloadedDocument, Sink
 from spapi.models.reports import Report, ReportDocument
 from spapi.operation import Operation
-
-if TYPE_CHECKING:
-    from spapi.client import SpApiClient
+from spapi.requester import Requester
 
 GET_REPORT = Operation.of("reports_2021-06-30.getReport")
 GET_REPORT_DOCUMENT = Operation.of("reports_2021-06-30.getReportDocument")
 
 
 class ReportsApi:
-    def __init__(self, client: SpApiClient) -> None:
-        self._client = client
-        self.downloader = DocumentDownloader(
-            client.http,
-            backoff_initial=client.config.backoff_initial,
-            backoff_max=client.config.backoff_max,
-        )
+    """getReport, getReportDocument, and the streamed download of a document."""
+
+    def __init__(self, requester: Requester, downloader: DocumentDownloader) -> None:
+        self._requester = requester
+        self.downloader = downloader
 
     async def get_report(self, partner: SellingPartner, report_id: str) -> ApiResult[Report]:
-        response = await self._client.request(GET_REPORT, partner, path_params={"reportId": report_id})
+        response = await self._requester.request(GET_REPORT, partner, path_params={"reportId": report_id})
         raw = response.json()
         return ApiResult.of(Report.model_validate(raw), raw, response)
 
     async def get_report_document(
         self, partner: SellingPartner, report_document_id: str
     ) -> ApiResult[ReportDocument]:
-        response = await self._client.request(
+        response = await self._requester.request(
             GET_REPORT_DOCUMENT, partner, path_params={"reportDocumentId": report_document_id}
         )
         raw = response.json()

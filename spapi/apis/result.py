@@ -12,6 +12,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ApiResult(Generic[T]):
+    """The parsed model, Amazon's raw JSON, and the x-amzn-RequestId of the response."""
+
     data: T
     raw: Any
     request_id: str | None

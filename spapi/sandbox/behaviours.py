@@ -14,12 +14,22 @@ from spapi.model_catalog import load_api_model
 from spapi.sandbox import catalog
 from spapi.sandbox.documents import Grant, new_signature, presigned_url
 from spapi.sandbox.errors import invalid_input
-from spapi.sandbox.notifications_api import NOTIFICATION_BEHAVIOURS
+from spapi.sandbox.notifications_api import NOTIFICATION_BEHAVIOURS, NotificationsBehaviour
 from spapi.sandbox.responders import SandboxRequest, SandboxResponse
 from spapi.sandbox.state import SandboxState, expires_in
 from spapi.sandbox.tokens import RestrictedResource
 
 Behaviour = Callable[[SandboxState, SandboxRequest], SandboxResponse | None]
+
+
+def _on_notifications(behaviour: NotificationsBehaviour) -> Behaviour:
+    """A Notifications API behaviour, which sees only its own part of the state."""
+
+    def answer(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+        return behaviour(state.notifications, request)
+
+    return answer
+
 
 CREATE_RDT = "tokens_2021-03-01.createRestrictedDataToken"
 GET_REPORT = "reports_2021-06-30.getReport"
@@ -107,5 +117,5 @@ BEHAVIOURS: Mapping[str, Behaviour] = {
     GET_REPORT: get_report,
     catalog.GET_ORDER: catalog.get_order,
     catalog.GET_LISTINGS_ITEM: catalog.get_listings_item,
-    **NOTIFICATION_BEHAVIOURS,
+    **{key: _on_notifications(behaviour) for key, behaviour in NOTIFICATION_BEHAVIOURS.items()},
 }

@@ -15,12 +15,12 @@ from spapi.sandbox.faults import Fault
 from spapi.sandbox.ratelimit import GRANTLESS_BUCKET
 from spapi.sandbox.state import SandboxState
 
-Outcome = Literal["drop", "fault", "denied", "throttled", "admitted"]
+Verdict = Literal["drop", "fault", "denied", "throttled", "admitted"]
 
 
 @dataclass(frozen=True)
 class Admission:
-    outcome: Outcome
+    outcome: Verdict
     auth: Authorization
     delay: float
     rate_limit: str | None  # the x-amzn-RateLimit-Limit value
@@ -45,7 +45,7 @@ def admit(
         plan = state.rate_limits.plan(spec)
         rate = None if plan is None else str(plan.rate)
 
-        def outcome(name: Outcome, fault: Fault | None = None) -> Admission:
+        def outcome(name: Verdict, fault: Fault | None = None) -> Admission:
             return Admission(name, auth, delay, rate, fault)
 
         if state.faults.take_drop(key):

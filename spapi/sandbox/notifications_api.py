@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from spapi.sandbox.errors import invalid_input, spapi_error
 from spapi.sandbox.responders import SandboxRequest, SandboxResponse
-
-if TYPE_CHECKING:
-    # state.py imports NotificationsState from here.
-    from spapi.sandbox.state import SandboxState
 
 GET_DESTINATIONS = "notifications.getDestinations"
 CREATE_DESTINATION = "notifications.createDestination"
@@ -49,8 +46,9 @@ class StoredSubscription:
 
 @dataclass
 class NotificationsState:
-    """Guarded by the SandboxState's lock, like everything else in it."""
+    """The application's destinations and the partners' subscriptions; every access holds ``lock``."""
 
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     strict: bool = False
     application_id: str = "amzn1.sp.solution.sandbox"
     destinations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -90,13 +88,13 @@ def _same_resource(resource: Mapping[str, Any], spec: Mapping[str, Any]) -> bool
     )
 
 
-def get_destinations(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def get_destinations(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     with state.lock:
-        destinations = [copy.deepcopy(d) for d in state.notifications.destinations.values()]
+        destinations = [copy.deepcopy(d) for d in state.destinations.values()]
     return SandboxResponse(200, _payload(destinations))
 
 
-def create_destination(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def create_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     body = request.json if isinstance(request.json, Mapping) else {}
     name = body.get("name")
     spec = body.get("resourceSpecification")
@@ -107,11 +105,10 @@ def create_destination(state: SandboxState, request: SandboxRequest) -> SandboxR
             400, invalid_input("resourceSpecification needs exactly one of sqs and eventBridge.")
         )
     with state.lock:
-        notifications = state.notifications
-        for existing in notifications.destinations.values():
+        for existing in state.destinations.values():
             if _same_resource(existing["resource"], spec):
                 return _conflict("A destination for this resource already exists.")
-        destination_id = notifications.next_id("destination")
+        destination_id = state.next_id("destination")
         if spec.get("sqs"):
             resource: dict[str, Any] = {"sqs": {"arn": spec["sqs"].get("arn")}}
         else:
@@ -119,31 +116,31 @@ def create_destination(state: SandboxState, request: SandboxRequest) -> SandboxR
             account = bridge.get("accountId")
             resource = {
                 "eventBridge": {
-                    "name": f"{EVENT_SOURCE_PREFIX}/{account}/{notifications.application_id}",
+                    "name": f"{EVENT_SOURCE_PREFIX}/{account}/{state.application_id}",
                     "region": bridge.get("region"),
                     "accountId": account,
                 }
             }
         destination = {"name": name, "destinationId": destination_id, "resource": resource}
-        notifications.destinations[destination_id] = destination
+        state.destinations[destination_id] = destination
     return SandboxResponse(200, _payload(copy.deepcopy(destination)))
 
 
-def get_destination(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def get_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     destination_id = request.path_params["destinationId"]
     with state.lock:
-        found = state.notifications.destinations.get(destination_id)
-        strict = state.notifications.strict
+        found = state.destinations.get(destination_id)
+        strict = state.strict
     if found is None:
         return _not_found(f"Destination {destination_id}") if strict else None
     return SandboxResponse(200, _payload(copy.deepcopy(found)))
 
 
-def delete_destination(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def delete_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     destination_id = request.path_params["destinationId"]
     with state.lock:
-        found = state.notifications.destinations.pop(destination_id, None)
-        strict = state.notifications.strict
+        found = state.destinations.pop(destination_id, None)
+        strict = state.strict
     if found is None:
         return _not_found(f"Destination {destination_id}") if strict else None
     return SandboxResponse(200, {})
@@ -153,7 +150,7 @@ def _subscription_body(stored: StoredSubscription) -> dict[str, Any]:
     return copy.deepcopy(stored.body)
 
 
-def create_subscription(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def create_subscription(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -163,13 +160,12 @@ def create_subscription(state: SandboxState, request: SandboxRequest) -> Sandbox
     if isinstance(directive, Mapping) and directive.get("eventFilter") and directive.get("filterExpression"):
         return SandboxResponse(400, invalid_input("eventFilter and filterExpression are mutually exclusive."))
     with state.lock:
-        notifications = state.notifications
         destination_id = body.get("destinationId")
-        if notifications.strict and destination_id not in notifications.destinations:
+        if state.strict and destination_id not in state.destinations:
             return SandboxResponse(400, invalid_input(f"Destination {destination_id} does not exist."))
-        if (partner, notification_type) in notifications.subscriptions:
+        if (partner, notification_type) in state.subscriptions:
             return _conflict(f"A {notification_type} subscription already exists for this selling partner.")
-        subscription_id = notifications.next_id("subscription")
+        subscription_id = state.next_id("subscription")
         stored_body: dict[str, Any] = {
             "subscriptionId": subscription_id,
             "payloadVersion": body.get("payloadVersion"),
@@ -178,11 +174,11 @@ def create_subscription(state: SandboxState, request: SandboxRequest) -> Sandbox
         if isinstance(directive, Mapping):
             stored_body["processingDirective"] = copy.deepcopy(dict(directive))
         stored = StoredSubscription(subscription_id, partner, notification_type, stored_body)
-        notifications.subscriptions[(partner, notification_type)] = stored
+        state.subscriptions[(partner, notification_type)] = stored
     return SandboxResponse(200, _payload(_subscription_body(stored)))
 
 
-def get_subscription(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def get_subscription(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -190,8 +186,8 @@ def get_subscription(state: SandboxState, request: SandboxRequest) -> SandboxRes
     versions = request.query.get("payloadVersion") or []
     wanted_version = versions[0] if versions else None
     with state.lock:
-        stored = state.notifications.subscriptions.get((partner, notification_type))
-        strict = state.notifications.strict
+        stored = state.subscriptions.get((partner, notification_type))
+        strict = state.strict
     if stored is not None and wanted_version and stored.body.get("payloadVersion") != wanted_version:
         stored = None
     if stored is None:
@@ -199,7 +195,7 @@ def get_subscription(state: SandboxState, request: SandboxRequest) -> SandboxRes
     return SandboxResponse(200, _payload(_subscription_body(stored)))
 
 
-def get_subscriptions(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def get_subscriptions(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -207,19 +203,19 @@ def get_subscriptions(state: SandboxState, request: SandboxRequest) -> SandboxRe
     with state.lock:
         found = [
             _subscription_body(s)
-            for (owner, kind), s in sorted(state.notifications.subscriptions.items())
+            for (owner, kind), s in sorted(state.subscriptions.items())
             if owner == partner and (not wanted or kind in wanted)
         ]
     return SandboxResponse(200, _payload({"subscriptions": found}))
 
 
-def _owned(state: SandboxState, request: SandboxRequest) -> tuple[StoredSubscription | None, bool]:
+def _owned(state: NotificationsState, request: SandboxRequest) -> tuple[StoredSubscription | None, bool]:
     """The subscription the by-id path names, if the caller may see it (a seller only its own)."""
     subscription_id = request.path_params["subscriptionId"]
     notification_type = request.path_params["notificationType"]
     with state.lock:
-        stored = state.notifications.by_id(subscription_id)
-        strict = state.notifications.strict
+        stored = state.by_id(subscription_id)
+        strict = state.strict
     caller = request.selling_partner_id
     if stored is not None and (
         stored.notification_type != notification_type
@@ -229,23 +225,25 @@ def _owned(state: SandboxState, request: SandboxRequest) -> tuple[StoredSubscrip
     return stored, strict
 
 
-def get_subscription_by_id(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def get_subscription_by_id(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     stored, strict = _owned(state, request)
     if stored is None:
         return _not_found(f"Subscription {request.path_params['subscriptionId']}") if strict else None
     return SandboxResponse(200, _payload(_subscription_body(stored)))
 
 
-def delete_subscription_by_id(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+def delete_subscription_by_id(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
     stored, strict = _owned(state, request)
     if stored is None:
         return _not_found(f"Subscription {request.path_params['subscriptionId']}") if strict else None
     with state.lock:
-        state.notifications.subscriptions.pop((stored.selling_partner_id, stored.notification_type), None)
+        state.subscriptions.pop((stored.selling_partner_id, stored.notification_type), None)
     return SandboxResponse(200, {})
 
 
-NOTIFICATION_BEHAVIOURS = {
+NotificationsBehaviour = Callable[[NotificationsState, SandboxRequest], SandboxResponse | None]
+
+NOTIFICATION_BEHAVIOURS: Mapping[str, NotificationsBehaviour] = {
     GET_DESTINATIONS: get_destinations,
     CREATE_DESTINATION: create_destination,
     GET_DESTINATION: get_destination,

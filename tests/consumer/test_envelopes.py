@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from consumer.envelopes import SPAPI_EVENT_SOURCE, Unwrapped, unwrap
-from consumer.errors import PermanentError, Reason
-from consumer.notifications import parse_notification
+from consumer.intake.unwrap import SPAPI_EVENT_SOURCE, Unwrapped, unwrap
+from handlers.errors import PermanentError, Reason
 from spapi.model_catalog import NOTIFICATION_SCHEMAS_DIR
+from spapi.notifications import parse_notification
 
 SOURCE = f"{SPAPI_EVENT_SOURCE}/amzn1.sellerapps.app.f108f511-eeac-46a6-b125-bcb752069ed0"
 EVENT_ID = "5b2f8a34-1c6e-7b0a-2d4e-9a8b7c6d5e4f"

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from consumer.errors import PermanentError, Reason
-from consumer.notifications import (
+from consumer.daemon.failures import classify
+from handlers.errors import Reason
+from spapi.model_catalog import NOTIFICATION_SCHEMAS_DIR, notification_schema_files
+from spapi.notifications import (
     PAYLOAD_MODELS,
     ListingsItemStatusChangePayload,
     Notification,
@@ -22,7 +24,7 @@ from consumer.notifications import (
     find_selling_partner_id,
     parse_notification,
 )
-from spapi.model_catalog import NOTIFICATION_SCHEMAS_DIR, notification_schema_files
+from spapi.notifications.errors import InvalidNotification
 
 SHARED_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "spapi-models" / "notifications"
 
@@ -321,10 +323,10 @@ def test_conflicting_values_under_both_cases_are_rejected() -> None:
     example["payloadVersion"] = "2.0"
     example["NotificationMetadata"]["notificationId"] = "another-id"
 
-    with pytest.raises(PermanentError) as raised:
+    with pytest.raises(InvalidNotification) as raised:
         parse_notification(example)
 
-    assert raised.value.reason is Reason.SCHEMA_VIOLATION
+    assert classify(raised.value, None).reason is Reason.SCHEMA_VIOLATION
     assert raised.value.message == (
         "ORDER_CHANGE 1.0 notification d0e9e693-c3ad-4373-979f-ed4ec98dd746: "
         "PayloadVersion and payloadVersion are both present, with different values; "
@@ -360,9 +362,9 @@ def test_both_listings_item_status_spellings_normalize(spelling: str) -> None:
 
 
 def _violation(data: object) -> str:
-    with pytest.raises(PermanentError) as raised:
+    with pytest.raises(InvalidNotification) as raised:
         parse_notification(data)
-    assert raised.value.reason is Reason.SCHEMA_VIOLATION
+    assert classify(raised.value, None).reason is Reason.SCHEMA_VIOLATION
     return raised.value.message
 
 
@@ -728,7 +730,7 @@ def test_error_messages_do_not_contain_payload_values(mutate: Any) -> None:
     example = _example("OrderChangeNotification.json")
     mutate(example["Payload"]["OrderChangeNotification"])
 
-    with pytest.raises(PermanentError) as raised:
+    with pytest.raises(InvalidNotification) as raised:
         parse_notification(example)
 
     assert BUYER not in raised.value.message

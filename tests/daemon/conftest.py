@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.app import open_daemon
-from consumer.daemon import Daemon
+from consumer.app.wiring import open_daemon
+from consumer.daemon.loop import Daemon
 from consumer.settings import Settings
 from store.engine import create_engine
 from store.migrate import upgrade

@@ -2,8 +2,8 @@
 
 Payload keys: ``sleep`` (seconds in prepare), ``transient_failures`` (fail this many times per notification
 id in this process, then succeed), ``permanent`` (a PermanentError with this text), ``crash`` (a bug: any
-other exception), ``spapi_order`` (call getOrder for this order id through the SP-API client). Every success
-inserts one row into ``test_effects``, so a count per notification id shows effects applied more than once.
+other exception). Every success inserts one row into ``test_effects``, so a count per notification id shows
+effects applied more than once.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from consumer.dispatch import Effect, Registry
-from consumer.errors import PermanentError, Reason, TransientError
-from consumer.notifications import Notification
-from consumer.services import Services
-from spapi import SellingPartner
+from handlers.context import HandlerContext
+from handlers.contract import Effect
+from handlers.errors import PermanentError, Reason, TransientError
+from handlers.registry import Registry
+from spapi.notifications import Notification
 from tests.builders import TEST_TYPE
 
 test_metadata = MetaData()
@@ -37,8 +36,8 @@ _failures: Counter[str] = Counter()
 
 
 class SteeredHandler:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, context: HandlerContext) -> None:
+        self.context = context
 
     async def prepare(self, notification: Notification[Any]) -> Effect:
         payload: dict[str, Any] = notification.payload
@@ -52,12 +51,6 @@ class SteeredHandler:
         if _failures[notification_id] < int(payload.get("transient_failures", 0)):
             _failures[notification_id] += 1
             raise TransientError(Reason.HANDLER_ERROR, f"planned failure {_failures[notification_id]}")
-        if payload.get("spapi_order"):
-            settings = self.services.settings
-            assert settings.seller_id is not None
-            assert settings.refresh_token is not None
-            seller = SellingPartner(settings.seller_id, SecretStr(settings.refresh_token.get_secret_value()))
-            await self.services.spapi.orders.get_order(seller, str(payload["spapi_order"]))
 
         async def apply(connection: AsyncConnection) -> None:
             await connection.execute(
@@ -67,5 +60,5 @@ class SteeredHandler:
         return Effect(apply=apply, summary="test effect")
 
 
-def register(registry: Registry, services: Services) -> None:
-    registry.register(TEST_TYPE, "1.0", SteeredHandler(services))
+def register(registry: Registry, context: HandlerContext) -> None:
+    registry.register(TEST_TYPE, "1.0", SteeredHandler(context))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.dead_letter import ERROR, REASON, RECEIVE_COUNT, SOURCE_MESSAGE_ID, SOURCE_QUEUE
+from consumer.intake.dead_letter import ERROR, REASON, RECEIVE_COUNT, SOURCE_MESSAGE_ID, SOURCE_QUEUE
 from store.engine import create_engine
 from store.tables import DELIVERY_FAILURES, NOTIFICATIONS
 from tests.builders import eventbridge_event, example, notification_id_of, set_ids, steered

@@ -7,8 +7,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
-from consumer.cli import app
-from consumer.health import HealthState, health_app
+from consumer.cli.main import app
+from consumer.ops.health import HealthState, health_app
 from tests.builders import steered
 from tests.daemon.conftest import Queues, daemon_settings, eventually, ledger, running, send
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
-from consumer.cli import app
+from consumer.cli.main import app
 from tests.builders import notification_id_of, steered
 from tests.daemon.conftest import (
     SESSION,

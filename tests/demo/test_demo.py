@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from consumer.cli import app
+from consumer.cli.main import app
 from tests.daemon.conftest import REPO
 
 

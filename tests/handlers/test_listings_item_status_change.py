@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.dead_letter import REASON
+from consumer.intake.dead_letter import REASON
 from consumer.settings import Settings
 from spapi.sandbox import SandboxState
 from spapi.sandbox.catalog import GET_LISTINGS_ITEM, example_listings_item, put_listing

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.dead_letter import REASON
-from consumer.notifications import OrderChangePayload, parse_notification
-from consumer.services import Services, ServiceUnavailable
+from consumer.app.configs import order_change_config, seller_directory
+from consumer.intake.dead_letter import REASON
 from consumer.settings import Settings, SettingsError
-from handlers.order_change import FetchedOrder, OrderChangeHandler, OrderWrite, included_data
+from handlers.context import HandlerContext, ServiceUnavailable
+from handlers.order_change import FetchedOrder, OrderChangeHandler, OrderWrite
 from spapi.models.orders import Order
+from spapi.notifications import OrderChangePayload, parse_notification
 from spapi.sandbox import SandboxServer, SandboxState
 from spapi.sandbox.catalog import GET_ORDER, example_order, put_order
 from store.tables import ORDER_ITEMS
@@ -167,6 +168,10 @@ async def test_pii_is_fetched_only_when_enabled_and_then_under_an_rdt(
     assert set(request.query["includedData"][0].split(",")) >= {"BUYER", "RECIPIENT", "PROCEEDS"}
 
 
+def included_data(settings: Settings) -> tuple[str, ...]:
+    return order_change_config(settings).included_data
+
+
 def test_buyer_datasets_need_fetch_pii() -> None:
     with pytest.raises(SettingsError, match="SPAPI_NOTIFY_FETCH_PII"):
         included_data(Settings(order_included_data="PROCEEDS,BUYER"))
@@ -249,8 +254,10 @@ async def test_a_change_the_stored_order_already_shows_costs_no_call(engine: Asy
     """After a restart (no coalescing cache) a late notification is settled from the stored order."""
     await apply(engine, write("777-1", "2026-11-23T10:05:00Z", "2026-11-23T10:05:00Z", "SHIPPED"))
     # No SP-API client at all: a getOrder call would raise.
-    services = Services(settings=Settings(seller_id=ORDER_SELLER, refresh_token="Atzr|x"), engine=engine)
-    handler = OrderChangeHandler.from_services(services)
+    settings = Settings(seller_id=ORDER_SELLER, refresh_token="Atzr|x")
+    handler = OrderChangeHandler(
+        HandlerContext(engine, seller_directory(settings, engine)), order_change_config(settings)
+    )
     late = parse_notification(change("777-1", event_time="2026-11-23T10:01:00Z"))
     effect = await handler.prepare(late)
     assert effect.apply is None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.order_fetcher import Coalescer
+from handlers.coalescer import Coalescer
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

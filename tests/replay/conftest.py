@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from consumer.cli import app
-from consumer.dead_letter import dead_letter_attributes
-from consumer.errors import Reason
-from consumer.message import SqsMessage
-from consumer.sqs import Queue
+from consumer.cli.main import app
+from consumer.intake.dead_letter import dead_letter_attributes
+from consumer.intake.message import SqsMessage
+from consumer.intake.queue import Queue
+from handlers.errors import Reason
 from tests.daemon.conftest import SESSION, Queues, create_queues, drain
 
 SEND_CONCURRENCY = 20

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from consumer.dead_letter import REASON
-from consumer.errors import Reason
+from consumer.intake.dead_letter import REASON
+from handlers.errors import Reason
 from tests.builders import example, notification_id_of, set_ids, steered
 from tests.daemon.conftest import Queues, drain, queue_depth
 from tests.replay.conftest import dead_lettered, invoke, json_lines, redriven, send_entries

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.dlq_scan import DlqScan
-from consumer.replay import Action, Outcome, Replayer, Selection, Targets
+from consumer.dlq.replay import Action, Replayer, ReplayOutcome, Selection, Targets
+from consumer.dlq.scan import DlqScan
 from store.engine import create_engine
 from store.ledger import DeliveryFailure, record_failure
 from store.migrate import upgrade
@@ -62,7 +62,7 @@ async def test_a_redriven_message_shows_and_filters_on_its_first_failure(
                 ),
             )
 
-    outcomes: list[Outcome] = []
+    outcomes: list[ReplayOutcome] = []
     await Replayer(
         DlqScan(dlq_queue(sqs, queues), wait_seconds=0),
         Targets(sqs, queues.url),

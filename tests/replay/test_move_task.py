@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from consumer.move_task import MoveTaskStatus, MoveTaskUnavailable, start_move_task, wait_move_task
+from consumer.dlq.move_task import MoveTaskStatus, MoveTaskUnavailable, start_move_task, wait_move_task
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:orders-dlq"
 TARGET_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"

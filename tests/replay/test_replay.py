@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from consumer.dead_letter import OURS
-from consumer.dlq_messages import DeadLetter
-from consumer.dlq_scan import DlqScan
-from consumer.errors import Reason
-from consumer.replay import Action, Outcome, Replayer, Selection, Summary, Targets
-from consumer.sqs import Queue
+from consumer.dlq.letters import DlqMessage
+from consumer.dlq.replay import Action, Replayer, ReplayOutcome, Selection, Summary, Targets
+from consumer.dlq.scan import DlqScan
+from consumer.intake.dead_letter import OURS
+from consumer.intake.queue import Queue
+from handlers.errors import Reason
 from tests.builders import eventbridge_event, example, notification_id_of, set_ids, steered
 from tests.daemon.conftest import Queues, drain, eventually, queue_depth
 from tests.replay.conftest import bodies_in, dead_lettered, dlq_queue, redriven, send_entries
@@ -46,7 +46,7 @@ class Dlq:
     async def fill(self, sqs: Any, queues: Queues) -> None:
         self.ids = dict(zip(self.names, await send_entries(sqs, queues.dlq_url, self.entries), strict=True))
 
-    def names_of(self, outcomes: Sequence[Outcome], action: Action) -> set[str]:
+    def names_of(self, outcomes: Sequence[ReplayOutcome], action: Action) -> set[str]:
         by_id = {message_id: name for name, message_id in self.ids.items()}
         return {by_id[o.letter.message_id] for o in outcomes if o.action is action}
 
@@ -67,8 +67,8 @@ async def replay(
     dlq: Queue | None = None,
     targets: Targets | None = None,
     hold: int = 60,
-) -> tuple[Summary, list[Outcome]]:
-    outcomes: list[Outcome] = []
+) -> tuple[Summary, list[ReplayOutcome]]:
+    outcomes: list[ReplayOutcome] = []
     replayer = Replayer(
         DlqScan(dlq or dlq_queue(sqs, queues), hold_seconds=hold, wait_seconds=0),
         targets or Targets(sqs, queues.url),
@@ -134,7 +134,7 @@ async def test_messages_are_described_from_their_bodies_and_our_attributes(
     sqs: Any, queues: Queues, dlq: Dlq
 ) -> None:
     _, outcomes = await replay(sqs, queues, Selection.of(), dry_run=True)
-    letters: dict[str, DeadLetter] = {}
+    letters: dict[str, DlqMessage] = {}
     for outcome in outcomes:
         letters[next(n for n, i in dlq.ids.items() if i == outcome.letter.message_id)] = outcome.letter
 
@@ -229,7 +229,7 @@ class RefusingTargets(Targets):
         super().__init__(client, url)
         self.queue = RefusingQueue(client, url, refuse)
 
-    async def for_letter(self, letter: DeadLetter) -> Queue:
+    async def for_letter(self, letter: DlqMessage) -> Queue:
         return self.queue
 
 

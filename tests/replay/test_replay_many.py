@@ -19,9 +19,9 @@ from typing import Any
 import moto.sqs.models as moto_sqs_models
 import pytest
 
-from consumer.dlq_scan import DlqScan
-from consumer.errors import Reason
-from consumer.replay import Action, Outcome, Replayer, Selection, Targets
+from consumer.dlq.replay import Action, Replayer, ReplayOutcome, Selection, Targets
+from consumer.dlq.scan import DlqScan
+from handlers.errors import Reason
 from tests.builders import notification_id_of, steered
 from tests.daemon.conftest import Queues, queue_depth
 from tests.replay.conftest import dead_lettered, dlq_queue, send_entries
@@ -59,7 +59,7 @@ async def test_a_thousand_messages_are_replayed(sqs: Any, queues: Queues) -> Non
     assert await queue_depth(queues.dlq_url) == (COUNT, 0)
     filled = time.monotonic()
 
-    outcomes: list[Outcome] = []
+    outcomes: list[ReplayOutcome] = []
     consumer = asyncio.create_task(consume(sqs, queues.url, COUNT))
     summary = await Replayer(
         DlqScan(dlq_queue(sqs, queues), wait_seconds=0),

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.app import open_daemon
+from consumer.app.wiring import open_daemon
 from consumer.settings import SettingsError
 from spapi.regions import Region
 from store.sellers import add_seller

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from consumer.cli import app
+from consumer.cli.main import app
 
 TOKEN = "Atzr|cli-refresh-token-5e1f"
 

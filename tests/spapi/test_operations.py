@@ -11,7 +11,7 @@ import pytest
 
 from spapi import GRANTLESS, SellingPartner, SpApiClient
 from spapi.errors import BadRequest, Conflict, DocumentDownloadError, NotFound
-from spapi.models.notifications import EventFilter, ProcessingDirective
+from spapi.models.notifications_api import EventFilter, ProcessingDirective
 from spapi.sandbox import SandboxRequest, SandboxResponse, SandboxState
 from spapi.sandbox.documents import gzip_stream
 
@@ -74,14 +74,6 @@ async def test_search_orders(client: SpApiClient, seller: SellingPartner) -> Non
         ],
     )
     assert result.data.orders
-
-
-async def test_orders_v0(client: SpApiClient, seller: SellingPartner) -> None:
-    order = await client.orders_v0.get_order(seller, "902-1845936-5435065")
-    assert order.data.amazon_order_id
-    items = await client.orders_v0.get_order_items(seller, "902-1845936-5435065")
-    assert items.data
-    assert items.data[0].order_item_id
 
 
 async def test_get_listings_item(

@@ -51,17 +51,6 @@ async def test_rdt_refused_for_v2026_falls_back_to_the_access_token(
     assert sandbox_state.requests[-1].token_kind == "seller"
 
 
-async def test_v0_pii_uses_data_elements(
-    client: SpApiClient, seller: SellingPartner, sandbox_state: SandboxState
-) -> None:
-    await client.orders_v0.get_order(
-        seller, "902-1845936-5435065", data_elements=["buyerInfo", "shippingAddress"]
-    )
-    rdt_request = next(r for r in sandbox_state.requests if r.op_key == RDT_OP)
-    assert rdt_request.json["restrictedResources"][0]["dataElements"] == ["buyerInfo", "shippingAddress"]
-    assert sandbox_state.requests[-1].token_kind == "rdt"
-
-
 async def test_rdt_single_flight(
     client: SpApiClient, seller: SellingPartner, sandbox_state: SandboxState
 ) -> None:

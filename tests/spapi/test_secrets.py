@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from consumer.log_setup import configure_logging
+from consumer.ops.log_config import configure_logging
 from spapi import GRANTLESS, SellingPartner, SpApiClient
 from spapi.errors import SpApiError
 from spapi.sandbox import SandboxServer

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from consumer.cli import app
+from consumer.cli.main import app
 from spapi.sandbox import SandboxServer, SandboxState
 from tests.spapi.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.subscriptions.conftest import QUEUE_ARN, FakeClock, refresh_token, seller_id

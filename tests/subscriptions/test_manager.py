@@ -9,9 +9,9 @@ import pytest
 from spapi import SpApiClient
 from spapi.regions import Region
 from spapi.sandbox import SandboxRequest, SandboxResponse
+from store.subscription_records import list_destinations, list_subscriptions, seller_for_subscription
 from subscriptions.config import parse_config
 from subscriptions.manager import SubscriptionManager
-from subscriptions.records import list_destinations, list_subscriptions, seller_for_subscription
 from tests.spapi.conftest import make_config
 from tests.subscriptions.conftest import OTHER_QUEUE_ARN, QUEUE_ARN, Runs, World, desired, refresh_token
 

@@ -11,17 +11,18 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from consumer.backoff import MAX_VISIBILITY, retry_visibility
-from consumer.capacity import Capacity
-from consumer.dead_letter import MAX_ATTRIBUTES, REASON, RECEIVE_COUNT, dead_letter_attributes
-from consumer.dispatch import ANY_VERSION, Effect, IgnoreHandler, Registry
-from consumer.errors import PermanentError, Reason, TransientError
-from consumer.failures import classify
-from consumer.identity import Identity
-from consumer.message import SqsMessage
-from consumer.notifications import Notification
-from consumer.outcome import DeadLetter, Retry
+from consumer.daemon.backoff import MAX_VISIBILITY, retry_visibility
+from consumer.daemon.capacity import Capacity
+from consumer.daemon.failures import classify
+from consumer.daemon.identity import Identity
+from consumer.daemon.outcome import DeadLetter, Retry
+from consumer.intake.dead_letter import MAX_ATTRIBUTES, REASON, RECEIVE_COUNT, dead_letter_attributes
+from consumer.intake.message import SqsMessage
+from handlers.contract import Effect
+from handlers.errors import PermanentError, Reason, TransientError
+from handlers.registry import ANY_VERSION, IgnoreHandler, Registry
 from spapi.errors import BadRequest, InvalidGrant, NotFound, QuotaExceeded, ServerError, TransportError
+from spapi.notifications import Notification
 
 
 def test_retry_visibility_grows_with_the_receive_count_and_is_capped() -> None:

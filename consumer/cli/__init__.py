@@ -1,0 +1,1 @@
+"""The ``spapi-notify`` command line (``consumer.cli.main:main``)."""

@@ -1,0 +1,49 @@
+"""``spapi-notify run``, ``health`` and ``settings``: the daemon and what its container needs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import httpx
+import typer
+
+from consumer.cli.support import fail, load_settings, run_async
+
+
+def show_settings() -> None:
+    """Print the effective settings (secrets masked) as JSON."""
+    settings = load_settings()
+    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True))
+
+
+def run() -> None:
+    """Run the daemon: consume SPAPI_NOTIFY_QUEUE_URL until SIGTERM or SIGINT."""
+    from consumer.app.wiring import run_daemon  # noqa: PLC0415 (keeps `spapi-notify health` light and fast)
+
+    settings = load_settings()
+    run_async(run_daemon(settings))
+
+
+def health(
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Check readiness (/readyz) instead of liveness")
+    ] = False,
+    url: Annotated[str | None, typer.Option(help="Base URL of the daemon's HTTP endpoint")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer")] = 5.0,
+) -> None:
+    """Exit 0 when the local daemon is healthy (for a container HEALTHCHECK), 1 when it is not."""
+    settings = load_settings()
+    if url is None:
+        if settings.metrics_port is None:
+            raise fail("SPAPI_NOTIFY_METRICS_PORT is unset: the daemon serves no health endpoint")
+        url = f"http://127.0.0.1:{settings.metrics_port}"
+    path = "/readyz" if ready else "/healthz"
+    try:
+        response = httpx.get(url.rstrip("/") + path, timeout=timeout)
+    except httpx.HTTPError as exc:
+        typer.echo(f"unhealthy: {url}{path} did not answer: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(response.text.strip())
+    if response.status_code != 200:
+        raise typer.Exit(1)

@@ -1,0 +1,28 @@
+"""``spapi-notify demo``: the whole product offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from consumer.cli.support import run_async
+from consumer.ops.log_config import configure_logging
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo's database and reports go (recreated)")
+    ] = Path("spapi-notify-demo"),
+) -> None:
+    """Run the whole product offline: local SQS/EventBridge, the SP-API sandbox, SQLite. Exits 0 when done."""
+    from consumer.demo.run import run_demo  # noqa: PLC0415 (moto is an optional dependency)
+    from consumer.demo.summary import render  # noqa: PLC0415
+
+    configure_logging("warning", "console")
+    result = run_async(run_demo(directory.resolve(), typer.echo))
+    database = result.directory / "spapi-notify.db"
+    for line in render(result.summary, str(database)):
+        typer.echo(line)
+    typer.echo(f"\nDone. Everything the demo made is in {result.directory}.")

@@ -1,0 +1,81 @@
+"""Who a message is about, as far as it can be told: from a valid notification, or guessed from one that
+failed validation, so that a dead-lettered notification still gets its ledger row and its log fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from spapi.notifications import Notification, find_selling_partner_id
+from spapi.notifications.envelope import ENVELOPE_KEYS, METADATA_KEYS
+
+
+@dataclass(frozen=True)
+class Identity:
+    notification_id: str
+    notification_type: str
+    payload_version: str
+    selling_partner_id: str | None = None
+    subscription_id: str | None = None
+    event_time: datetime | None = None
+    publish_time: datetime | None = None
+
+    @classmethod
+    def of(cls, notification: Notification[Any]) -> Identity:
+        return cls(
+            notification_id=notification.metadata.notification_id,
+            notification_type=notification.notification_type,
+            payload_version=notification.payload_version,
+            selling_partner_id=notification.selling_partner_id,
+            subscription_id=notification.metadata.subscription_id,
+            event_time=notification.event_time,
+            publish_time=notification.metadata.publish_time,
+        )
+
+    @classmethod
+    def guess(cls, raw: Mapping[str, Any]) -> Identity | None:
+        """Best effort for a notification that failed validation; None without a usable notification id."""
+        metadata = _pick(raw, ENVELOPE_KEYS["metadata"])
+        if not isinstance(metadata, Mapping):
+            return None
+        notification_id = _pick(metadata, METADATA_KEYS["notification_id"])
+        if not isinstance(notification_id, str) or not notification_id or len(notification_id) > 128:
+            return None
+        payload = _pick(raw, ENVELOPE_KEYS["payload"])
+        return cls(
+            notification_id=notification_id,
+            notification_type=_text(_pick(raw, ENVELOPE_KEYS["notification_type"])) or "UNKNOWN",
+            payload_version=_text(_pick(raw, ENVELOPE_KEYS["payload_version"])) or "",
+            selling_partner_id=find_selling_partner_id(payload) if isinstance(payload, Mapping) else None,
+            subscription_id=_text(_pick(metadata, METADATA_KEYS["subscription_id"])),
+            event_time=_time(_pick(raw, ENVELOPE_KEYS["event_time"])),
+            publish_time=_time(_pick(metadata, METADATA_KEYS["publish_time"])),
+        )
+
+    def log_fields(self) -> dict[str, str | None]:
+        return {
+            "notification_id": self.notification_id,
+            "notification_type": self.notification_type,
+            "selling_partner_id": self.selling_partner_id,
+        }
+
+
+def _pick(obj: Mapping[str, Any], keys: tuple[str, str]) -> Any:
+    pascal, camel = keys
+    return obj.get(pascal, obj.get(camel))
+
+
+def _text(value: Any) -> str | None:
+    return value[:128] if isinstance(value, str) and value else None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed

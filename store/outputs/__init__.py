@@ -1,0 +1,1 @@
+"""The output tables' writes and reads, each guarded so that older state never overwrites newer."""

@@ -1,0 +1,55 @@
+"""``listings_items``: the upsert that never goes backwards, and the newest EventTime applied to a listing.
+
+A row is replaced only by a notification with a newer (or equal) EventTime, checked in SQL inside the caller's
+transaction so that concurrent daemons agree. A deleted listing keeps its last known ASIN, issues and item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from store.engine import read_only
+from store.tables import LISTINGS_ITEMS
+from store.upsert import insert
+
+
+async def stored_event_time(
+    engine: AsyncEngine, seller_id: str, sku: str, marketplace_id: str
+) -> datetime | None:
+    """The EventTime of the newest notification applied to the listing, or None."""
+    async with read_only(engine) as connection:
+        found: datetime | None = await connection.scalar(
+            select(LISTINGS_ITEMS.c.last_event_time).where(
+                LISTINGS_ITEMS.c.seller_id == seller_id,
+                LISTINGS_ITEMS.c.sku == sku,
+                LISTINGS_ITEMS.c.marketplace_id == marketplace_id,
+            )
+        )
+    return found
+
+
+async def upsert_listing(connection: AsyncConnection, row: Mapping[str, Any]) -> None:
+    """Write the listing unless a newer notification's state is stored (``raw`` None: deleted and gone)."""
+    statement = insert(connection, LISTINGS_ITEMS).values(**row)
+    new, stored = statement.excluded, LISTINGS_ITEMS.c
+    changes = {c.name: new[c.name] for c in LISTINGS_ITEMS.c if not c.primary_key}
+    if row["raw"] is None:
+        # Deleted and gone from getListingsItem: the last known ASIN, issues and item stay on the row.
+        for name in ("asin", "issues", "raw"):
+            changes[name] = stored[name] if name != "asin" or row["asin"] is None else new.asin
+    newer = or_(
+        stored.last_event_time.is_(None),
+        new.last_event_time.is_not(None) & (new.last_event_time >= stored.last_event_time),
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[stored.seller_id, stored.sku, stored.marketplace_id],
+            set_=changes,
+            where=newer,
+        )
+    )
