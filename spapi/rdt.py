@@ -12,8 +12,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from spapi.apis.tokens import CreateRestrictedDataTokenResponse
 from spapi.credentials import SellingPartner
+from spapi.models.tokens import CreateRestrictedDataTokenResponse
 from spapi.restricted import RestrictedResource
 
 __all__ = ["CreateToken", "RestrictedDataTokens", "RestrictedResource"]

@@ -5,23 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from spapi.credentials import SellingPartner
+from spapi.models.tokens import CreateRestrictedDataTokenResponse
 from spapi.operation import Operation
 from spapi.requester import Requester
 from spapi.restricted import RestrictedResource
 
 CREATE_RDT = Operation.of("tokens_2021-03-01.createRestrictedDataToken")
-
-
-class CreateRestrictedDataTokenResponse(BaseModel):
-    """A Restricted Data Token and its lifetime in seconds."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="allow")
-
-    restricted_data_token: str = Field(alias="restrictedDataToken", repr=False)
-    expires_in: int = Field(alias="expiresIn")
 
 
 class TokensApi:
