@@ -234,11 +234,13 @@ def naive(server: SandboxServer, document_id: str) -> dict[str, int]:
 
 HANDLER = """
 import asyncio, json, os, sys
-from spapi.notifications.parse import parse_notification
-from handlers.context import Services
+from consumer.app.configs import seller_directory
 from consumer.settings import Settings
+from handlers.context import HandlerContext
 from handlers.report_processing_finished import ReportProcessingFinishedHandler
+from handlers.report_storage import report_storage
 from spapi import SpApiClient
+from spapi.notifications import parse_notification
 from store.engine import create_engine
 
 def hwm():
@@ -250,7 +252,8 @@ async def main():
     settings = Settings()
     engine = create_engine(settings.database_url)
     async with SpApiClient(settings.spapi_config()) as client:
-        handler = ReportProcessingFinishedHandler.from_services(Services(settings, engine, client))
+        context = HandlerContext(engine, seller_directory(settings, engine), client)
+        handler = ReportProcessingFinishedHandler(context, report_storage(settings.report_dir))
         notification = parse_notification(json.loads(sys.argv[1]))
         before = hwm()
         effect = await handler.prepare(notification)

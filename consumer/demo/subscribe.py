@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from consumer.app.configs import seller_directory
 from consumer.demo.local_queues import DemoQueues
 from consumer.settings import Settings
 from spapi import SpApiClient
-from store.seller_directory import SellerDirectory
 from subscriptions.config import parse_config
 from subscriptions.manager import SubscriptionManager
 
@@ -34,7 +34,7 @@ async def subscribe(settings: Settings, engine: AsyncEngine, queues: DemoQueues)
         },
         source="the demo's subscriptions",
     )
-    directory = SellerDirectory(engine, settings.encryption_key)
+    directory = seller_directory(settings, engine)
     async with SpApiClient(settings.spapi_config()) as client:
         manager = SubscriptionManager(client, directory, engine, region=settings.region)
         first = await manager.apply(config)
