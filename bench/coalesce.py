@@ -9,7 +9,10 @@ in the queue. Before each notification is sent the sandbox's order is updated to
 
 Prints getOrder calls (bar: <= 110) and 429s (bar: 0), against the baseline of one call per notification.
 
-    .venv/bin/python bench/coalesce.py [--orders 100] [--per-order 10] [--interleave 3]
+With --quick, 6 orders of 4 notifications: the calls and 429s bar is printed but not enforced; every order
+must still be stored in its final state, within two minutes.
+
+    .venv/bin/python -m bench.coalesce [--orders 100] [--per-order 10] [--interleave 3] [--quick]
 """
 
 from __future__ import annotations
@@ -25,15 +28,12 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.consumer import (  # noqa: E402
+from bench import bar_verdict, parse_args
+from bench.consumer import (
     _answers,
     _client_args,
     _processed,
@@ -44,9 +44,9 @@ from bench.consumer import (  # noqa: E402
     stop_daemon,
     wait_for,
 )
-from spapi.sandbox import SandboxServer, SandboxState  # noqa: E402
-from spapi.sandbox.catalog import GET_ORDER, example_order, put_order  # noqa: E402
-from tests.fixtures.moto_server import aws_env  # noqa: E402
+from spapi.sandbox import SandboxServer, SandboxState
+from spapi.sandbox.catalog import GET_ORDER, example_order, put_order
+from tests.fixtures.moto_server import aws_env
 
 APP_ID = "amzn1.sellerapps.app.bench-coalesce"
 CLIENT_ID = "amzn1.application-oa2-client.bench"
@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--per-order", type=int, default=10)
     parser.add_argument("--interleave", type=int, default=3, help="orders whose bursts are mixed together")
     parser.add_argument("--coalesce-seconds", type=float, default=0.5)
-    args = parser.parse_args()
+    args = parse_args(parser, orders=6, per_order=4)
     total = args.orders * args.per_order
     state = SandboxState(
         clients={CLIENT_ID: CLIENT_SECRET}, sellers={REFRESH_TOKEN: SELLER_ID}, record_limit=2000
@@ -217,7 +217,7 @@ def main() -> None:
             feeder.start()
             wait_for(
                 lambda: feeder.error is not None or _processed(port) >= total,
-                3600,
+                120 if args.quick else 3600,
                 f"{total} notifications processed",
                 interval=0.5,
             )
@@ -240,9 +240,13 @@ def main() -> None:
     print(f"  orders stored: {stored}, not in their final state: {stale}")
     # The issue's bar, 110 calls for 100 orders: one call per order, and 10 % to spare.
     bar = int(args.orders * 1.1)
-    ok = calls <= bar and throttled == 0 and stored == args.orders and stale == 0
-    print(f"bar (calls <= {bar}, 0 429s, every order final):", "met" if ok else "NOT met")
-    raise SystemExit(0 if ok else 1)
+    correct = stored == args.orders and stale == 0
+    ok = calls <= bar and throttled == 0 and correct
+    print(f"bar (calls <= {bar}, 0 429s, every order final):", bar_verdict(ok, args.quick))
+    # A quick run's call count is noise; orders lost or left stale are not.
+    if args.quick and not correct:
+        print("quick run failed: an order is missing or not in its final state")
+    raise SystemExit(0 if ok or (args.quick and correct) else 1)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ def _toml_file() -> Path:
 
 
 class Settings(BaseSettings):
+    """Every SPAPI_NOTIFY_* setting (see the module docstring for where they are read from)."""
+
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_file=".env",

@@ -72,6 +72,8 @@ class ReportStorage(Protocol):
 
 
 class LocalTarget:
+    """A document being written to a temporary file, renamed to ``location`` once complete."""
+
     def __init__(self, final: Path, file: IO[bytes], temporary: Path) -> None:
         self.location = str(final)
         self._file = file
@@ -83,6 +85,8 @@ class LocalTarget:
 
 
 class LocalStorage:
+    """Report documents as files under ``root``."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -124,6 +128,8 @@ def _discard(file: IO[bytes], temporary: Path) -> None:
 
 
 class S3Target:
+    """A document being uploaded to S3: one PUT when small, else a multipart upload in ``part_size`` parts."""
+
     def __init__(self, s3: S3Client, bucket: str, key: str, part_size: int) -> None:
         self.location = f"{S3_SCHEME}{bucket}/{key}"
         self._s3 = s3
@@ -177,6 +183,8 @@ class S3Target:
 
 
 class S3Storage:
+    """Report documents as S3 objects under ``s3://bucket/prefix``; ``part_size`` in bytes, at least 5 MiB."""
+
     def __init__(self, bucket: str, prefix: str, *, part_size: int = PART_SIZE) -> None:
         if not bucket:
             raise ValueError("an S3 report location needs a bucket: s3://bucket[/prefix]")

@@ -36,6 +36,11 @@ FetchDocument = Callable[[], Awaitable[ReportDocument]]
 
 @dataclass(frozen=True)
 class DownloadedDocument:
+    """A finished download: sizes in bytes (as received and as transferred) and the sha256.
+
+    ``url_fetches`` counts getReportDocument calls; ``resumes`` the attempts after the first.
+    """
+
     report_document_id: str
     size_bytes: int
     compressed_bytes: int
@@ -108,6 +113,8 @@ class _Transfer:
 
 
 class DocumentDownloader:
+    """Downloads report documents: retries, resumes with Range, and fetches a fresh URL once one expires."""
+
     def __init__(
         self,
         http: httpx.AsyncClient,

@@ -180,6 +180,7 @@ def parse_amazon_errors(body: Any) -> list[AmazonError]:
 
 
 def parse_rate_limit(headers: httpx.Headers) -> float | None:
+    """The x-amzn-RateLimit-Limit header in requests per second; None when absent or not a number."""
     raw = headers.get("x-amzn-RateLimit-Limit")
     if raw is None:
         return None

@@ -37,6 +37,8 @@ class _LwaRetryable(Exception):
 
 
 class LwaTokenProvider:
+    """LWA access tokens for selling partners and grantless scopes, cached, one refresh per key at a time."""
+
     def __init__(
         self,
         *,

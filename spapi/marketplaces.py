@@ -12,6 +12,8 @@ from spapi.regions import Region
 
 @dataclass(frozen=True)
 class Marketplace:
+    """An Amazon marketplace: its id, country (name and code) and the SP-API region serving it."""
+
     id: str
     country: str
     country_code: str
@@ -57,4 +59,5 @@ def marketplace(marketplace_id: str) -> Marketplace:
 
 
 def region_of(marketplace_id: str) -> Region:
+    """The SP-API region that serves a marketplace; KeyError for an unknown id."""
     return marketplace(marketplace_id).region

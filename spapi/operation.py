@@ -11,6 +11,8 @@ from spapi.model_catalog import operation_routes
 
 @dataclass(frozen=True)
 class Operation:
+    """An operation of the shipped models: key (``api.operationId``), HTTP method, path, grantless or not."""
+
     key: str
     method: str
     path: str

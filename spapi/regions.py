@@ -9,6 +9,8 @@ LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 (a URL, not
 
 
 class Region(StrEnum):
+    """An SP-API selling region: North America, Europe or the Far East."""
+
     NA = "na"
     EU = "eu"
     FE = "fe"
@@ -16,6 +18,8 @@ class Region(StrEnum):
 
 @dataclass(frozen=True)
 class RegionEndpoints:
+    """A region's production and sandbox base URLs, and the AWS region its requests are signed for."""
+
     region: Region
     production: str
     sandbox: str

@@ -24,6 +24,8 @@ _UNSIGNED_HEADERS = frozenset({"content-length", "connection", "accept-encoding"
 
 
 class SigV4Signer:
+    """Signs SP-API requests (execute-api) with the AWS chain's credentials or an assumed role's."""
+
     def __init__(
         self,
         aws_region: str,

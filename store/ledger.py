@@ -25,6 +25,8 @@ SETTLED = frozenset({LedgerStatus.PROCESSED, LedgerStatus.IGNORED})
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """A notification's ledger row, before it is settled: who it is and how it was delivered."""
+
     notification_id: str
     notification_type: str
     payload_version: str
@@ -60,6 +62,7 @@ _STATUS_OF = select(NOTIFICATIONS.c.status).where(NOTIFICATIONS.c.notification_i
 
 
 async def status_of(connection: AsyncConnection, notification_id: str) -> LedgerStatus | None:
+    """The notification's ledger status, or None when it has no row."""
     found = await connection.scalar(_STATUS_OF, {"id": notification_id})
     return None if found is None else LedgerStatus(found)
 
@@ -148,6 +151,8 @@ def _upsert_unless_settled(dialect: str) -> Any:
 
 @dataclass(frozen=True)
 class DeliveryFailure:
+    """One transient failure of one delivery (the message stayed in the queue)."""
+
     message_id: str
     notification_id: str | None
     notification_type: str | None
@@ -158,6 +163,7 @@ class DeliveryFailure:
 
 
 async def record_failure(connection: AsyncConnection, failure: DeliveryFailure) -> None:
+    """Add a row to ``delivery_failures``."""
     await connection.execute(
         DELIVERY_FAILURES.insert().values(
             message_id=failure.message_id,

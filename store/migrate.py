@@ -20,6 +20,7 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for store/migrations, run on ``connection`` when one is given."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -28,12 +29,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration: the revision this version of spapi-notify needs."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "store/migrations has no revisions"
     return head
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's migration revision; None when it was never migrated."""
+
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 

@@ -24,6 +24,7 @@ class Overview:
 
 
 async def overview(engine: AsyncEngine) -> Overview:
+    """What the ledger and the output tables hold now."""
     async with read_only(engine) as connection:
         statuses = (
             await connection.execute(select(NOTIFICATIONS.c.status, func.count()).group_by("status"))

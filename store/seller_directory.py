@@ -34,6 +34,8 @@ class UnknownSeller(LookupError):
 
 @dataclass(frozen=True)
 class SellerCredentials:
+    """What a seller's calls run under: its refresh token (in ``partner``), region and marketplaces."""
+
     partner: SellingPartner = field(repr=False)
     region: Region
     marketplace_ids: tuple[str, ...] = ()
@@ -44,6 +46,8 @@ class SellerCredentials:
 
 
 class SellerDirectory:
+    """Finds the credentials of a seller's calls, caching decrypted ones for ``ttl`` seconds."""
+
     def __init__(
         self,
         engine: AsyncEngine,

@@ -20,6 +20,7 @@ VENDOR_PREFIX = "amzn1.vg."
 
 
 def account_kind(selling_partner_id: str) -> str:
+    """``vendor`` for a vendor account id (amzn1.vg.*), else ``seller``."""
     return "vendor" if selling_partner_id.startswith(VENDOR_PREFIX) else "seller"
 
 
@@ -63,6 +64,7 @@ async def add_seller(
 
 
 async def list_sellers(engine: AsyncEngine) -> list[Seller]:
+    """Every stored seller, by id, without tokens."""
     columns = [c for c in SELLERS.c if c.name != "refresh_token_encrypted"]
     async with read_only(engine) as connection:
         rows = (await connection.execute(select(*columns).order_by(SELLERS.c.seller_id))).all()
@@ -80,12 +82,14 @@ async def list_sellers(engine: AsyncEngine) -> list[Seller]:
 
 
 async def remove_seller(engine: AsyncEngine, seller_id: str) -> bool:
+    """Delete the seller; False when there was none."""
     async with engine.begin() as connection:
         result = await connection.execute(delete(SELLERS).where(SELLERS.c.seller_id == seller_id))
     return bool(result.rowcount)
 
 
 async def stored_refresh_token(engine: AsyncEngine, cipher: TokenCipher, seller_id: str) -> SecretStr | None:
+    """The seller's decrypted refresh token; None when the seller is not stored."""
     async with read_only(engine) as connection:
         encrypted = await connection.scalar(
             select(SELLERS.c.refresh_token_encrypted).where(SELLERS.c.seller_id == seller_id)
@@ -94,6 +98,7 @@ async def stored_refresh_token(engine: AsyncEngine, cipher: TokenCipher, seller_
 
 
 async def has_sellers(engine: AsyncEngine) -> bool:
+    """Whether the sellers table holds at least one seller."""
     async with read_only(engine) as connection:
         return await connection.scalar(select(SELLERS.c.seller_id).limit(1)) is not None
 

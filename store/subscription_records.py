@@ -21,6 +21,8 @@ Origin = Literal["created", "adopted"]
 
 @dataclass(frozen=True)
 class SubscriptionRecord:
+    """A row of notification_subscriptions: a subscription apply created or adopted."""
+
     subscription_id: str
     seller_id: str
     notification_type: str
@@ -34,6 +36,8 @@ class SubscriptionRecord:
 
 @dataclass(frozen=True)
 class DestinationRecord:
+    """A row of notification_destinations: a destination apply created or adopted."""
+
     destination_id: str
     name: str
     kind: str
@@ -88,6 +92,8 @@ def _directive(directive: ProcessingDirective | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class SubscriptionRow:
+    """A subscription to record, with its seller, its type and whether apply created or adopted it."""
+
     subscription: Subscription
     seller_id: str
     notification_type: str
@@ -133,6 +139,7 @@ async def record_subscriptions(
 
 
 async def forget_subscription(engine: AsyncEngine, subscription_id: str) -> None:
+    """Delete the subscription's row, if there is one."""
     async with engine.begin() as connection:
         await connection.execute(
             delete(NOTIFICATION_SUBSCRIPTIONS).where(
@@ -142,6 +149,7 @@ async def forget_subscription(engine: AsyncEngine, subscription_id: str) -> None
 
 
 async def forget_destination(engine: AsyncEngine, destination_id: str) -> None:
+    """Delete the destination's row, if there is one."""
     async with engine.begin() as connection:
         await connection.execute(
             delete(NOTIFICATION_DESTINATIONS).where(
@@ -151,6 +159,7 @@ async def forget_destination(engine: AsyncEngine, destination_id: str) -> None:
 
 
 async def list_subscriptions(engine: AsyncEngine, region: Region | None = None) -> list[SubscriptionRecord]:
+    """The recorded subscriptions by seller and type; only those of ``region`` when given."""
     table = NOTIFICATION_SUBSCRIPTIONS
     query = select(table).order_by(table.c.seller_id, table.c.notification_type, table.c.subscription_id)
     if region is not None:
@@ -161,6 +170,7 @@ async def list_subscriptions(engine: AsyncEngine, region: Region | None = None) 
 
 
 async def list_destinations(engine: AsyncEngine, region: Region | None = None) -> list[DestinationRecord]:
+    """The recorded destinations by name; only those of ``region`` when given."""
     table = NOTIFICATION_DESTINATIONS
     query = select(table).order_by(table.c.name, table.c.destination_id)
     if region is not None:
@@ -171,6 +181,7 @@ async def list_destinations(engine: AsyncEngine, region: Region | None = None) -
 
 
 async def find_subscription(engine: AsyncEngine, subscription_id: str) -> SubscriptionRecord | None:
+    """The recorded subscription with this id, or None."""
     table = NOTIFICATION_SUBSCRIPTIONS
     async with read_only(engine) as connection:
         row = (

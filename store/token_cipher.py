@@ -22,6 +22,8 @@ class UndecryptableToken(ValueError):
 
 
 class TokenCipher:
+    """Encrypts refresh tokens with the first key and decrypts with any; EncryptionKeyError for bad keys."""
+
     def __init__(self, keys: SecretStr | None) -> None:
         parts = [k.strip() for k in (keys.get_secret_value() if keys else "").split(",") if k.strip()]
         if not parts:

@@ -15,6 +15,7 @@ def insert(connection: AsyncConnection, table: Table) -> Any:
 
 
 def insert_for_dialect(dialect: str, table: Table) -> Any:
+    """An ``Insert`` with ON CONFLICT for a dialect's name; NotImplementedError for other dialects."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

@@ -78,6 +78,8 @@ class DestinationSpec(_Strict):
 
 
 class AggregationSpec(_Strict):
+    """A type's aggregation_settings: an aggregation_time_period Amazon knows."""
+
     aggregation_time_period: str
 
     @field_validator("aggregation_time_period")
@@ -89,6 +91,8 @@ class AggregationSpec(_Strict):
 
 
 class EventFilterSpec(_Strict):
+    """A type's event_filter: marketplaces, order change types and aggregation, each optional."""
+
     marketplace_ids: list[str] | None = None
     order_change_types: list[str] | None = None
     aggregation_settings: AggregationSpec | None = None
@@ -161,6 +165,8 @@ class TypeSpec(_Strict):
 
 
 class SubscriptionEntry(_Strict):
+    """A [[subscriptions]] entry: which sellers (or all) subscribe to which types, and where."""
+
     sellers: Literal["all"] | list[str]
     destination: str
     types: list[TypeSpec] = Field(min_length=1)
@@ -174,6 +180,8 @@ class SubscriptionEntry(_Strict):
 
 
 class DesiredConfig(_Strict):
+    """The whole desired state file: its region, named destinations and subscription entries."""
+
     # The SP-API region this file manages; default: SPAPI_NOTIFY_REGION.
     region: Region | None = None
     destinations: dict[str, DestinationSpec] = Field(min_length=1)
@@ -215,6 +223,7 @@ class Want:
 
 
 def explicit_sellers(config: DesiredConfig) -> list[str]:
+    """The sellers the file names explicitly, in order of first mention."""
     seen: dict[str, None] = {}
     for entry in config.subscriptions:
         if isinstance(entry.sellers, list):
@@ -223,6 +232,7 @@ def explicit_sellers(config: DesiredConfig) -> list[str]:
 
 
 def wants_all(config: DesiredConfig) -> bool:
+    """Whether any entry subscribes every seller (``sellers = "all"``)."""
     return any(entry.sellers == ALL_SELLERS for entry in config.subscriptions)
 
 
@@ -260,6 +270,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_config(data: Mapping[str, Any], source: str = "config") -> DesiredConfig:
+    """Validate a parsed file; ConfigError lists every problem with where it is in the file."""
     try:
         return DesiredConfig.model_validate(data)
     except ValidationError as exc:
@@ -271,6 +282,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> DesiredConf
 
 
 def load_config(path: Path) -> DesiredConfig:
+    """Read and validate a TOML or YAML file; ConfigError says what is wrong with it."""
     try:
         raw = path.read_bytes()
     except OSError as exc:

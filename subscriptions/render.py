@@ -31,6 +31,7 @@ def plan_lines(
     subscriptions: Sequence[SubscriptionAction],
     failures: Sequence[Failure],
 ) -> list[str]:
+    """A plan as terminal lines: destination actions, subscription changes, failures, then the counts."""
     out: list[str] = []
     for action in destinations:
         hint = _PRUNE_HINT if action.verb == "extra" else ""
@@ -54,6 +55,7 @@ def plan_lines(
 
 
 def apply_lines(done: Sequence[str], failures: Sequence[Failure], next_steps: Sequence[str]) -> list[str]:
+    """What apply did, its failures and the next steps, as terminal lines."""
     out = list(done)
     out.extend(f"x failed {f.describe()}" for f in failures)
     if not done and not failures:

@@ -54,6 +54,8 @@ KNOWN_TYPES = SCHEMA_TYPES | DOCUMENTED_TYPES
 
 
 class UnknownNotificationType(ValueError):
+    """A notification type Amazon does not know; the message suggests close matches."""
+
     def __init__(self, notification_type: str) -> None:
         close = get_close_matches(notification_type, sorted(KNOWN_TYPES), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -65,6 +67,7 @@ class UnknownNotificationType(ValueError):
 
 
 def check_type(notification_type: str) -> str:
+    """The type, when Amazon knows it; UnknownNotificationType otherwise."""
     if notification_type not in KNOWN_TYPES:
         raise UnknownNotificationType(notification_type)
     return notification_type
@@ -83,9 +86,11 @@ def event_filter_types() -> frozenset[str]:
 
 @cache
 def order_change_types() -> tuple[str, ...]:
+    """The orderChangeTypes an ORDER_CHANGE eventFilter may name (from the Notifications model)."""
     return tuple(read_api_model("notifications")["definitions"]["OrderChangeTypeEnum"]["enum"])
 
 
 @cache
 def aggregation_time_periods() -> tuple[str, ...]:
+    """The aggregationTimePeriod values Amazon accepts (from the Notifications model)."""
     return tuple(read_api_model("notifications")["definitions"]["AggregationTimePeriod"]["enum"])

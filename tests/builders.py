@@ -12,7 +12,7 @@ from spapi.model_catalog import NOTIFICATION_SCHEMAS_DIR
 
 APP_ID = "amzn1.sellerapps.app.00000000-test-4000-8000-000000000001"
 SPAPI_SOURCE = f"aws.partner/sellingpartnerapi.amazon.com/{APP_ID}"
-TEST_TYPE = "SPAPI_NOTIFY_TEST"  # routed to tests/daemon/plugin.py's handler
+TEST_TYPE = "SPAPI_NOTIFY_TEST"  # routed to the handler of tests/fixtures/steered_plugin.py
 
 
 @cache
@@ -24,6 +24,11 @@ def _examples(schema_file: str) -> tuple[dict[str, Any], ...]:
 def example(schema_file: str, index: int = 0) -> dict[str, Any]:
     """A deep copy of one of the official top-level examples of a schema file."""
     return copy.deepcopy(_examples(schema_file)[index])
+
+
+def example_count(schema_file: str) -> int:
+    """How many top-level examples a schema file has."""
+    return len(_examples(schema_file))
 
 
 def _metadata(notification: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def notification_id_of(notification: dict[str, Any]) -> str:
 
 
 def steered(notification_id: str | None = None, **payload: Any) -> dict[str, Any]:
-    """A notification of the test type (PascalCase), handled by tests/daemon/plugin.py."""
+    """A notification of the test type (PascalCase), handled by tests/fixtures/steered_plugin.py."""
     return {
         "NotificationVersion": "1.0",
         "NotificationType": TEST_TYPE,

@@ -5,4 +5,8 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.moto_server",
     "tests.fixtures.databases",
+    "tests.fixtures.clock",
+    "tests.fixtures.keys",
+    "tests.fixtures.queues",
+    "tests.fixtures.daemons",
 ]

@@ -47,6 +47,7 @@ async def resolve_dlq(client: Any, settings: Settings, dlq_url: str | None) -> Q
 
 
 def usable_database(settings: Settings, wanted: bool) -> bool:
+    """Whether replay may use the ledger database: wanted, and not a SQLite file that does not exist."""
     if not wanted:
         return False
     url = make_url(settings.database_url)
@@ -74,6 +75,7 @@ async def optional_engine(settings: Settings, wanted: bool, note: Say) -> AsyncI
 
 
 async def approximate_depth(queue: Queue) -> int:
+    """SQS's estimate of the messages visible in the queue (ApproximateNumberOfMessages)."""
     response = await queue.client.get_queue_attributes(
         QueueUrl=queue.url, AttributeNames=["ApproximateNumberOfMessages"]
     )
@@ -132,6 +134,7 @@ class ReplayReporting:
 
 
 async def run_replay(settings: Settings, request: ReplayRequest, reporting: ReplayReporting) -> Summary:
+    """Replay the DLQ as ``request`` asks; an unfiltered replay may use SQS's move task instead."""
     session = aioboto3.Session()
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(sqs_client(session))

@@ -37,6 +37,7 @@ def _root() -> None:
 
 
 def main() -> None:
+    """The console script: run the app; a SettingsError is one line on stderr and exit status 2."""
     try:
         app()
     except SettingsError as exc:

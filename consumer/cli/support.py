@@ -43,6 +43,7 @@ def load_settings() -> Settings:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error on stderr; returns the Exit (status ``code``) for the caller to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 

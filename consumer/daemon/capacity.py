@@ -6,6 +6,8 @@ import asyncio
 
 
 class Capacity:
+    """Slots for messages in flight, shared by the pollers: taken before a receive, given back when done."""
+
     def __init__(self, limit: int) -> None:
         if limit < 1:
             raise ValueError("the in-flight limit must be at least 1")

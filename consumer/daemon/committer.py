@@ -30,6 +30,8 @@ class _Pending:
 
 
 class GroupCommitter:
+    """Commits the claims and effects of notifications ready together in shared transactions."""
+
     def __init__(
         self, engine: AsyncEngine, clock: Callable[[], datetime], max_group: int = MAX_GROUP
     ) -> None:

@@ -19,6 +19,8 @@ log = structlog.get_logger("consumer.daemon.deleter")
 
 
 class BatchDeleter:
+    """Deletes settled messages from the queue, batched into DeleteMessageBatch calls of up to ten."""
+
     def __init__(self, queue: Queue, metrics: Metrics, *, linger: float = 0.02, concurrency: int = 4) -> None:
         self._queue = queue
         self._metrics = metrics

@@ -29,6 +29,7 @@ from store.token_cipher import EncryptionKeyError, UndecryptableToken
 def classify(  # noqa: PLR0911 (one exit per exception family reads best as a flat list)
     exc: BaseException, identity: Identity | None
 ) -> DeadLetter | Retry:
+    """Whether a failure dead-letters the message or leaves it for a retry, and with which reason."""
     if isinstance(exc, PermanentError):
         return DeadLetter(exc.reason, exc.message, identity)
     if isinstance(exc, TransientError):

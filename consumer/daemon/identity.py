@@ -14,6 +14,8 @@ from spapi.notifications.envelope import ENVELOPE_KEYS, METADATA_KEYS
 
 @dataclass(frozen=True)
 class Identity:
+    """Who a message is about: the notification's ids, type, seller and times (None where unknown)."""
+
     notification_id: str
     notification_type: str
     payload_version: str

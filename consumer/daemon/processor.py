@@ -37,6 +37,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
 
 
@@ -50,6 +51,8 @@ class Parsed:
 
 
 class Processor:
+    """Unwraps, validates, de-duplicates and handles messages, committing effects with the ledger row."""
+
     def __init__(
         self,
         engine: AsyncEngine,

@@ -33,10 +33,12 @@ _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def is_removed(name: str) -> bool:
+    """Whether an environment variable would override the embedded endpoint or the dummy credentials."""
     return name in _REMOVED_EXACT or name.startswith(_REMOVED_PREFIX)
 
 
 def no_proxy(current: str | None) -> str:
+    """``current`` (a NO_PROXY value) plus 127.0.0.1 and localhost, so moto is reached directly."""
     hosts = [host for host in (current or "").split(",") if host]
     return ",".join([*hosts, *(host for host in _LOCAL_HOSTS if host not in hosts)])
 
@@ -61,6 +63,7 @@ def aws_env(endpoint: str, base: Mapping[str, str] | None = None) -> dict[str, s
 
 
 def request(url: str, method: str = "GET", timeout: float = 5.0) -> int:
+    """One request to the moto server, bypassing any proxy: its HTTP status (HTTPError for 4xx, 5xx)."""
     message = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)  # noqa: S310
     with _direct.open(message, timeout=timeout) as response:
         response.read()

@@ -16,6 +16,8 @@ SPAPI_EVENT_PATTERN = {"source": [{"prefix": "aws.partner/sellingpartnerapi.amaz
 
 @dataclass(frozen=True)
 class DemoQueues:
+    """The demo's queue (URL and ARN), its dead-letter queue, and the event bus whose rule feeds it."""
+
     url: str
     arn: str
     dlq_url: str
@@ -23,6 +25,7 @@ class DemoQueues:
 
 
 async def provision(session: aioboto3.Session, name: str = "spapi-notify-demo") -> DemoQueues:
+    """Create the demo's DLQ, the queue redriving to it after three receives, and the bus with its rule."""
     async with session.client("sqs") as sqs, session.client("events") as events:
         dlq_url = (await sqs.create_queue(QueueName=f"{name}-dlq"))["QueueUrl"]
         attributes = await sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])

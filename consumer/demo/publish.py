@@ -11,6 +11,7 @@ from consumer.demo.stream import EVENT_SOURCE, Delivery
 
 
 async def publish(session: aioboto3.Session, queues: DemoQueues, deliveries: Sequence[Delivery]) -> None:
+    """Send the deliveries in order: to the queue, or as partner events on the demo's bus."""
     async with session.client("sqs") as sqs, session.client("events") as events:
         for delivery in deliveries:
             if delivery.via_eventbridge:

@@ -37,6 +37,8 @@ DEADLINE = 120.0
 
 @dataclass(frozen=True)
 class DemoRun:
+    """Where the demo ran (its directory and database) and what it did."""
+
     directory: Path
     database_url: str
     summary: DemoSummary
@@ -79,6 +81,7 @@ def _fresh_directory(directory: Path) -> None:
 
 
 async def run_demo(directory: Path, say: Callable[[str], None]) -> DemoRun:
+    """Run the whole demo in ``directory`` (emptied first), reporting progress through ``say``."""
     _fresh_directory(directory)
     session = aioboto3.Session()
     deliveries = demo_stream()

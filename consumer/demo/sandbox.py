@@ -41,6 +41,7 @@ def _actionable_orders_report() -> bytes:
 
 
 def seed(state: SandboxState) -> None:
+    """Load the demo's order, listings and report into the sandbox, as Amazon holds them after the stream."""
     # Like Amazon: a subscription or destination the sandbox does not hold is a 404, not a static example.
     state.notifications.strict = True
     # Amazon's state after the stream's last change: both ORDER_CHANGEs are answered by one getOrder.
@@ -63,6 +64,7 @@ def seed(state: SandboxState) -> None:
 
 @asynccontextmanager
 async def demo_sandbox() -> AsyncIterator[SandboxServer]:
+    """The demo's sandbox, seeded and serving, for the length of the ``async with``."""
     state = SandboxState(
         clients={CLIENT_ID: CLIENT_SECRET},
         sellers={token: seller for seller, token in SELLERS.items()},

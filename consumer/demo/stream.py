@@ -72,6 +72,7 @@ def _bridged(notification: dict[str, Any], what: str) -> Delivery:
 
 
 def demo_stream() -> list[Delivery]:
+    """The messages the demo publishes, in order, each with a line saying what it is."""
     placed = readdressed(official_example("OrderChangeNotification.json"))
     shipped = readdressed(official_example("OrderChangeNotification.json"))
     shipped["EventTime"] = SHIPPED_AT

@@ -33,6 +33,7 @@ class DemoSummary:
 async def summarise(
     engine: AsyncEngine, session: aioboto3.Session, queues: DemoQueues, metrics: Metrics
 ) -> DemoSummary:
+    """Read back what the demo did: the tables, the duplicates the metrics counted, the DLQ's messages."""
     duplicates = sum(
         int(sample.value)
         for family in metrics.duplicates.collect()
@@ -63,6 +64,7 @@ async def _dead_letters(session: aioboto3.Session, queues: DemoQueues) -> list[D
 
 
 def render(summary: DemoSummary, database_path: str) -> list[str]:
+    """The summary as terminal lines, ending with sqlite3 commands to look at the database."""
     lines = ["", "What happened:"]
     lines.append(
         "  ledger: "

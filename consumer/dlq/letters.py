@@ -84,6 +84,7 @@ class DlqMessage:
 
 
 def describe(message: SqsMessage) -> DlqMessage:
+    """What a DLQ message is about and why it failed; a body that cannot be read is described too."""
     notification: Mapping[str, Any] | None
     try:
         notification = unwrap(message.body).notification

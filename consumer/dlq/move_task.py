@@ -24,6 +24,8 @@ class MoveTaskUnavailable(Exception):
 
 @dataclass(frozen=True)
 class MoveTaskStatus:
+    """A move task's progress as SQS lists it; ``to_move`` is None when SQS does not say."""
+
     status: str
     moved: int
     to_move: int | None

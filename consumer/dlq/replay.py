@@ -78,6 +78,8 @@ class Selection:
 
 
 class Action(StrEnum):
+    """What replay did with one DLQ message."""
+
     REPLAYED = "replayed"
     WOULD_REPLAY = "would_replay"  # a dry run's selected message
     SKIPPED = "skipped"  # not selected: left in the DLQ
@@ -86,6 +88,8 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class ReplayOutcome:
+    """What replay did with one DLQ message; ``target`` is the queue it went to, ``detail`` why it failed."""
+
     letter: DlqMessage
     action: Action
     target: str | None = None
@@ -99,6 +103,8 @@ class ReplayOutcome:
 
 @dataclass
 class Summary:
+    """The counts of a replay (or a dry run), for its last line and its JSON summary."""
+
     dry_run: bool
     replayed: int = 0
     selected: int = 0

@@ -10,6 +10,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SqsMessage:
+    """A received SQS message: body, receipt handle, receive count and attributes."""
+
     message_id: str
     receipt_handle: str = field(repr=False)
     body: str = field(repr=False)

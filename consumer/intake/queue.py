@@ -26,6 +26,8 @@ class QueueConfigurationError(RuntimeError):
 
 @dataclass(frozen=True)
 class QueueAttributes:
+    """A queue's ARN, visibility timeout in seconds, and RedrivePolicy (None when it has none)."""
+
     arn: str
     visibility_timeout: int
     dead_letter_arn: str | None

@@ -75,6 +75,7 @@ class HealthState:
 
 
 def health_app(state: HealthState, registry: CollectorRegistry) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app answering /healthz, /readyz (JSON, 503 when failing) and /metrics."""
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -104,6 +105,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class HealthServer:
+    """The health and metrics endpoints on a thread of their own; ``port`` is the one actually bound."""
+
     def __init__(self, state: HealthState, registry: CollectorRegistry, host: str, port: int) -> None:
         self._server = make_server(
             host,

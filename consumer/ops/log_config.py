@@ -46,6 +46,7 @@ def configure_logging(
     level: Literal["debug", "info", "warning", "error"] = "info",
     fmt: Literal["json", "console"] = "json",
 ) -> None:
+    """Send structlog and stdlib logging to stderr as JSON or console lines; safe to call again."""
     numeric = logging.getLevelNamesMapping()[level.upper()]
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,

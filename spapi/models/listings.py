@@ -10,6 +10,8 @@ from spapi.models.base import CamelModel
 
 
 class ItemSummary(CamelModel):
+    """ItemSummaryByMarketplace of getListingsItem: the item's summary in one marketplace."""
+
     marketplace_id: str
     asin: str | None = None
     product_type: str | None = None
@@ -21,6 +23,8 @@ class ItemSummary(CamelModel):
 
 
 class Issue(CamelModel):
+    """An issue Amazon reports with a listings item (Issue of getListingsItem)."""
+
     code: str
     message: str
     severity: str
@@ -30,11 +34,15 @@ class Issue(CamelModel):
 
 
 class FulfillmentAvailability(CamelModel):
+    """A listings item's quantity available through one fulfillment channel."""
+
     fulfillment_channel_code: str
     quantity: int | None = None
 
 
 class ListingsItem(CamelModel):
+    """A listings item as getListingsItem (Listings Items API 2021-08-01) returns it."""
+
     sku: str
     summaries: list[ItemSummary] = Field(default_factory=list)
     issues: list[Issue] = Field(default_factory=list)

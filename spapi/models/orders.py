@@ -11,38 +11,52 @@ from spapi.models.base import CamelModel
 
 
 class Money(CamelModel):
+    """An amount and its currency (Money)."""
+
     amount: Decimal
     currency_code: str
 
 
 class SalesChannel(CamelModel):
+    """Where the order was placed: channel and marketplace (SalesChannel)."""
+
     channel_name: str
     marketplace_id: str | None = None
     marketplace_name: str | None = None
 
 
 class OrderProceeds(CamelModel):
+    """What the seller receives for the order (OrderProceeds); only the grand total is typed."""
+
     grand_total: Money | None = None
 
 
 class OrderFulfillment(CamelModel):
+    """How the order is fulfilled: status, by whom, service level (OrderFulfillment)."""
+
     fulfillment_status: str
     fulfilled_by: str | None = None
     fulfillment_service_level: str | None = None
 
 
 class ItemProduct(CamelModel):
+    """The product of an order item: ASIN, title, seller SKU (ItemProduct)."""
+
     asin: str | None = None
     title: str | None = None
     seller_sku: str | None = None
 
 
 class ItemFulfillment(CamelModel):
+    """How many units of an order item are fulfilled and unfulfilled (ItemFulfillment)."""
+
     quantity_fulfilled: int | None = None
     quantity_unfulfilled: int | None = None
 
 
 class OrderItem(CamelModel):
+    """One product of an order (OrderItem, Orders API 2026-01-01)."""
+
     order_item_id: str
     quantity_ordered: int
     product: ItemProduct
@@ -50,6 +64,8 @@ class OrderItem(CamelModel):
 
 
 class Order(CamelModel):
+    """An order as getOrder and searchOrders (Orders API 2026-01-01) return it."""
+
     order_id: str
     created_time: datetime
     last_updated_time: datetime
@@ -61,14 +77,20 @@ class Order(CamelModel):
 
 
 class GetOrderResponse(CamelModel):
+    """The body of getOrder (GetOrderResponse)."""
+
     order: Order
 
 
 class Pagination(CamelModel):
+    """searchOrders paging: the token for the next page, None on the last."""
+
     next_token: str | None = None
 
 
 class SearchOrdersResponse(CamelModel):
+    """One page of searchOrders, with the time bounds Amazon applied (SearchOrdersResponse)."""
+
     orders: list[Order]
     pagination: Pagination | None = None
     last_updated_before: datetime | None = None

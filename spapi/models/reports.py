@@ -10,6 +10,8 @@ from spapi.models.base import CamelModel
 
 
 class Report(CamelModel):
+    """A report as getReport (Reports API 2021-06-30) returns it."""
+
     report_id: str
     report_type: str
     processing_status: str
@@ -24,6 +26,8 @@ class Report(CamelModel):
 
 
 class ReportDocument(CamelModel):
+    """Where to download a report document (getReportDocument); the URL expires after five minutes."""
+
     report_document_id: str
     # A presigned URL: it grants access on its own, so keep it out of reprs and logs.
     url: str = Field(repr=False)

@@ -13,6 +13,8 @@ from spapi.notifications.wire import TypedPayload, UtcDatetime
 
 
 class ListingsItemStatusChangePayload(TypedPayload):
+    """The payload of LISTINGS_ITEM_STATUS_CHANGE 1.0: a seller's SKU and its current statuses."""
+
     seller_id: str = Field(min_length=1, alias="SellerId")
     marketplace_id: str | None = Field(default=None, alias="MarketplaceId")
     asin: str | None = Field(default=None, alias="Asin")

@@ -14,11 +14,15 @@ from spapi.notifications.wire import TypedPayload, UtcDatetime, WireModel
 
 
 class OrderChangeTrigger(WireModel):
+    """What caused an order change, and when (OrderChangeTrigger)."""
+
     time_of_order_change: UtcDatetime | None = Field(default=None, alias="TimeOfOrderChange")
     change_reason: str = Field(alias="ChangeReason")
 
 
 class OrderItem(WireModel):
+    """An item of the order, as the notification's Summary lists it."""
+
     order_item_id: str = Field(alias="OrderItemId")
     seller_sku: str = Field(alias="SellerSKU")
     # Required in the schema, yet the schema's own Summary example leaves it out.
@@ -32,6 +36,8 @@ class OrderItem(WireModel):
 
 
 class OrderSummary(WireModel):
+    """The order after the change, as the notification summarises it (Summary)."""
+
     marketplace_id: str = Field(alias="MarketplaceId")
     order_status: str = Field(alias="OrderStatus")
     purchase_date: UtcDatetime | None = Field(default=None, alias="PurchaseDate")
@@ -53,6 +59,8 @@ class OrderSummary(WireModel):
 
 
 class OrderChangeNotification(WireModel):
+    """A change to one order: seller, order id, kind of change, its trigger, and the order now."""
+
     notification_level: str = Field(alias="NotificationLevel")
     seller_id: str = Field(min_length=1, alias="SellerId")
     amazon_order_id: str = Field(min_length=1, alias="AmazonOrderId")
@@ -62,6 +70,8 @@ class OrderChangeNotification(WireModel):
 
 
 class OrderChangePayload(TypedPayload):
+    """The payload of ORDER_CHANGE 1.0."""
+
     order_change_notification: OrderChangeNotification = Field(alias="OrderChangeNotification")
 
     @property

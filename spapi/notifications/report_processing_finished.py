@@ -8,6 +8,8 @@ from spapi.notifications.wire import TypedPayload, WireModel
 
 
 class ReportProcessingFinishedNotification(WireModel):
+    """A report that finished processing: its id, type, status and document id (when it has one)."""
+
     # Absent (or null) for vendors: their reports are identified by accountId alone (``amzn1.vg.*``).
     seller_id: str | None = Field(default=None, alias="sellerId")
     account_id: str = Field(min_length=1, alias="accountId")
@@ -20,6 +22,8 @@ class ReportProcessingFinishedNotification(WireModel):
 
 
 class ReportProcessingFinishedPayload(TypedPayload):
+    """The payload of REPORT_PROCESSING_FINISHED 2020-09-04; the partner is sellerId, else accountId."""
+
     report_processing_finished_notification: ReportProcessingFinishedNotification = Field(
         alias="reportProcessingFinishedNotification"
     )

@@ -23,6 +23,7 @@ def _seller(text: str) -> tuple[str, str]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line; a usage error when no client secret is given."""
     parser = argparse.ArgumentParser(prog="python -m spapi.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -45,6 +46,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the sandbox until SIGINT or SIGTERM, printing its URL first; returns the exit status."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     state = SandboxState(

@@ -1,7 +1,8 @@
 """Operations the fake answers from its own state instead of the models' examples.
 
 Each behaviour has a responder's shape plus the state, and returns None to fall through to the examples.
-Later stateful operations (notifications destinations and subscriptions) belong here too.
+The Notifications API's destinations and subscriptions live in spapi.sandbox.notifications_api and are
+routed from here.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def _restricted_resource(where: str, item: Any) -> RestrictedResource:
 
 
 def create_restricted_data_token(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """createRestrictedDataToken: an RDT for the restrictedResources asked for (400 if malformed)."""
     try:
         resources = _restricted_resources(request.json)
     except _Invalid as invalid:
@@ -83,6 +85,7 @@ def create_restricted_data_token(state: SandboxState, request: SandboxRequest) -
 
 
 def get_report_document(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getReportDocument: a presigned URL for a document the sandbox holds; None for any other id."""
     document_id = request.path_params["reportDocumentId"]
     signature = new_signature()
     with state.lock:
@@ -106,6 +109,7 @@ def get_report_document(state: SandboxState, request: SandboxRequest) -> Sandbox
 
 
 def get_report(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getReport: a report the sandbox holds; None for any other id."""
     with state.lock:
         report = state.reports.get(request.path_params["reportId"])
     return None if report is None else SandboxResponse(200, report)

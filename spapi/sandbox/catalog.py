@@ -103,6 +103,7 @@ def example_listings_item(sku: str, **changes: Any) -> dict[str, Any]:
 
 
 def put_order(state: SandboxState, order: Mapping[str, Any]) -> None:
+    """Make getOrder answer (a copy of) this ``order`` object under its orderId."""
     with state.lock:
         state.orders[str(order["orderId"])] = copy.deepcopy(dict(order))
 
@@ -124,6 +125,7 @@ def _not_found(what: str) -> SandboxResponse:
 
 
 def get_order(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getOrder: the stored order with the includedData datasets; an unknown id is 404 when strict."""
     order_id = request.path_params["orderId"]
     with state.lock:
         stored = state.orders.get(order_id)
@@ -140,6 +142,7 @@ def get_order(state: SandboxState, request: SandboxRequest) -> SandboxResponse |
 
 
 def get_listings_item(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getListingsItem: the stored item, cut to includedData and marketplaceIds; 404 when deleted."""
     key = (request.path_params["sellerId"], request.path_params["sku"])
     with state.lock:
         known = key in state.listings

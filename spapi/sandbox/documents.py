@@ -35,6 +35,8 @@ def gzip_stream(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
 
 @dataclass
 class StoredDocument:
+    """A report document the sandbox serves: bytes, or a callable producing chunks, stored as Amazon would."""
+
     document_id: str
     content: DocumentContent
     compression: Compression
@@ -70,6 +72,7 @@ class Grant:
 
 
 def new_signature() -> str:
+    """A random X-Amz-Signature for a presigned URL; it is also the key of the URL's grant."""
     return secrets.token_hex(32)
 
 
@@ -89,6 +92,8 @@ def presigned_url(base_url: str, document_id: str, signature: str, ttl: float) -
 
 @dataclass(frozen=True)
 class ByteRange:
+    """A parsed ``Range: bytes=start-end``; ``end`` is inclusive, None for up to the end."""
+
     start: int
     end: int | None  # inclusive, as in the header; None = to the end
 

@@ -34,6 +34,8 @@ def _s3_error(status: int, code: str, message: str, request_id: str) -> Response
 
 
 def document_endpoint(state: SandboxState) -> Endpoint:
+    """Serves presigned document URLs the way S3 does: 404 or 403 when refused, 206 for a Range."""
+
     async def endpoint(request: Request) -> Response:
         document_id = request.path_params["document_id"]
         request_id = uuid.uuid4().hex[:16].upper()

@@ -53,6 +53,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class Example:
+    """One example answer of an operation, encoded once, with the request conditions it applies to."""
+
     status: int
     body: Any  # _NO_BODY for an empty response
     conditions: tuple[Condition, ...]
@@ -69,12 +71,16 @@ class Example:
 
 @dataclass(frozen=True)
 class Rendered:
+    """An example answer ready to send: its status and encoded body."""
+
     status: int
     content: bytes  # empty for no body
 
 
 @dataclass(frozen=True)
 class OperationExamples:
+    """An operation's examples: the static ones matched against a request, and the fallback."""
+
     static: tuple[Example, ...]  # most specific first
     fallback: Example
 

@@ -14,6 +14,8 @@ from typing import Any
 
 @dataclass
 class Fault:
+    """An injected answer, given ``remaining`` more times; a ``body`` of None is Amazon's default error."""
+
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -28,6 +30,8 @@ class Break:
 
 
 class Faults:
+    """The faults, dropped connections, delays and transfer breaks scripted per key."""
+
     def __init__(self) -> None:
         self._faults: dict[str, deque[Fault]] = {}
         self._drops: Counter[str] = Counter()

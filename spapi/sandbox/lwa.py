@@ -77,6 +77,8 @@ def _required(form: Mapping[str, str], name: str) -> str:
 
 
 def token_endpoint(state: SandboxState) -> Endpoint:
+    """The LWA token endpoint: scripted faults first, then the refresh_token or client_credentials grant."""
+
     async def endpoint(request: Request) -> Response:
         body = await request.body()
         form = _form(body, request.headers.get("content-type", ""))

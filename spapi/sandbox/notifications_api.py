@@ -38,6 +38,8 @@ EVENT_SOURCE_PREFIX = "aws.partner/sellingpartnerapi.amazon.com"
 
 @dataclass
 class StoredSubscription:
+    """A subscription the sandbox holds: whose, to which type, and the body Amazon returns for it."""
+
     subscription_id: str
     selling_partner_id: str
     notification_type: str
@@ -89,12 +91,14 @@ def _same_resource(resource: Mapping[str, Any], spec: Mapping[str, Any]) -> bool
 
 
 def get_destinations(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """getDestinations: every destination the sandbox holds."""
     with state.lock:
         destinations = [copy.deepcopy(d) for d in state.destinations.values()]
     return SandboxResponse(200, _payload(destinations))
 
 
 def create_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """createDestination: 400 unless exactly one resource is given, 409 when it has a destination."""
     body = request.json if isinstance(request.json, Mapping) else {}
     name = body.get("name")
     spec = body.get("resourceSpecification")
@@ -127,6 +131,7 @@ def create_destination(state: NotificationsState, request: SandboxRequest) -> Sa
 
 
 def get_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """getDestination: a destination the sandbox holds; an unknown id is 404 when strict."""
     destination_id = request.path_params["destinationId"]
     with state.lock:
         found = state.destinations.get(destination_id)
@@ -137,6 +142,7 @@ def get_destination(state: NotificationsState, request: SandboxRequest) -> Sandb
 
 
 def delete_destination(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """deleteDestination: forget a destination; an unknown id is 404 when strict."""
     destination_id = request.path_params["destinationId"]
     with state.lock:
         found = state.destinations.pop(destination_id, None)
@@ -151,6 +157,7 @@ def _subscription_body(stored: StoredSubscription) -> dict[str, Any]:
 
 
 def create_subscription(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """createSubscription for the calling seller; 409 when it already has one to the type."""
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -179,6 +186,7 @@ def create_subscription(state: NotificationsState, request: SandboxRequest) -> S
 
 
 def get_subscription(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """getSubscription: the caller's subscription to the type (and payloadVersion, if given)."""
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -196,6 +204,7 @@ def get_subscription(state: NotificationsState, request: SandboxRequest) -> Sand
 
 
 def get_subscriptions(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """getSubscriptions: the caller's subscriptions to the types asked for (all when none are)."""
     partner = request.selling_partner_id
     if partner is None:
         return None
@@ -226,6 +235,7 @@ def _owned(state: NotificationsState, request: SandboxRequest) -> tuple[StoredSu
 
 
 def get_subscription_by_id(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """getSubscriptionById: a subscription the caller may see (a seller only its own)."""
     stored, strict = _owned(state, request)
     if stored is None:
         return _not_found(f"Subscription {request.path_params['subscriptionId']}") if strict else None
@@ -233,6 +243,7 @@ def get_subscription_by_id(state: NotificationsState, request: SandboxRequest) -
 
 
 def delete_subscription_by_id(state: NotificationsState, request: SandboxRequest) -> SandboxResponse | None:
+    """deleteSubscriptionById: forget a subscription the caller may see."""
     stored, strict = _owned(state, request)
     if stored is None:
         return _not_found(f"Subscription {request.path_params['subscriptionId']}") if strict else None

@@ -38,6 +38,8 @@ class SandboxRequest:
 
 @dataclass(frozen=True)
 class SandboxResponse:
+    """A responder's answer; a ``body`` of None is sent as an empty body."""
+
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)

@@ -18,6 +18,8 @@ from spapi.model_catalog import OperationSpec, all_operations
 
 @dataclass(frozen=True)
 class RouteMatch:
+    """The operation a request's path names, with its decoded path parameters."""
+
     operation: OperationSpec
     path_params: Mapping[str, str]
 

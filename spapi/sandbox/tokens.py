@@ -38,6 +38,8 @@ class RestrictedResource:
 
 @dataclass
 class IssuedToken:
+    """A token the sandbox issued: its kind, expiry (state clock), and whom or what it is for."""
+
     kind: TokenKind
     expires_at: float
     selling_partner_id: str | None = None
@@ -53,4 +55,5 @@ class IssuedToken:
 
 
 def new_token(kind: TokenKind) -> str:
+    """A fresh random token, with Amazon's prefix for its kind."""
     return _PREFIXES[kind] + secrets.token_urlsafe(48)

@@ -21,6 +21,8 @@ class ConnectionDropped(Exception):
 
 
 def remember_transport(app: ASGIApp) -> ASGIApp:
+    """Wrap the outermost app so that a request can find its TCP transport, to abort it."""
+
     async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             owner = getattr(send, "__self__", None)

@@ -22,6 +22,8 @@ _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
 
 @dataclass(frozen=True)
 class ParamRule:
+    """What the model says of one parameter: where it goes, whether required, type, enum and bounds."""
+
     name: str
     location: str
     required: bool
@@ -65,6 +67,8 @@ class ParamRule:
 
 @dataclass(frozen=True)
 class OperationRules:
+    """The parameter rules of one operation, by where the parameters go."""
+
     path: tuple[ParamRule, ...]
     query: tuple[ParamRule, ...]
     header: tuple[ParamRule, ...]
@@ -98,6 +102,8 @@ def rules_for(op_key: str) -> OperationRules:
 
 @dataclass(frozen=True)
 class Validated:
+    """The outcome of validation: an error body and its status, or the parsed JSON body."""
+
     error: dict[str, Any] | None = None
     status: int = 400
     json: Any = None

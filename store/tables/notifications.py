@@ -11,6 +11,8 @@ from store.types import UtcDateTime
 
 
 class LedgerStatus(StrEnum):
+    """How a notification was settled; processed and ignored mean its effects are committed."""
+
     PROCESSED = "processed"
     IGNORED = "ignored"
     DEAD_LETTERED = "dead_lettered"

@@ -14,17 +14,12 @@ from consumer.intake.dead_letter import REASON
 from consumer.settings import Settings
 from spapi.sandbox import SandboxState
 from spapi.sandbox.catalog import GET_LISTINGS_ITEM, example_listings_item, put_listing
-from tests.builders import eventbridge_event, notification_id_of, set_ids
-from tests.daemon.conftest import Queues, eventually, running, send
-from tests.handlers.conftest import (
-    LISTING_MARKETPLACE,
-    LISTING_SELLER,
-    dead_letters,
-    ledger_rows,
-    listings,
-    sample,
-    sample_count,
-)
+from tests.builders import eventbridge_event, example, example_count, notification_id_of, set_ids
+from tests.fixtures.daemons import running
+from tests.fixtures.handler_world import LISTING_MARKETPLACE, LISTING_SELLER
+from tests.fixtures.polling import eventually
+from tests.fixtures.queues import Queues, dead_letters, send
+from tests.fixtures.tables import ledger_rows, listings
 
 SCHEMA = "ListingsItemStatusChangeNotification.json"
 SKU = "NLS-SHOES-03"  # the sample's
@@ -33,7 +28,7 @@ SKU = "NLS-SHOES-03"  # the sample's
 def status_change(
     statuses: list[str], event_time: str, sku: str = SKU, seller_id: str = LISTING_SELLER
 ) -> dict[str, Any]:
-    notification = set_ids(sample(SCHEMA))
+    notification = set_ids(example(SCHEMA))
     notification["Payload"].update({"Status": statuses, "Sku": sku, "SellerId": seller_id})
     notification["EventTime"] = event_time
     return notification
@@ -53,11 +48,11 @@ def seed(state: SandboxState, sku: str = SKU) -> None:
     put_listing(state, LISTING_SELLER, example_listings_item(sku))
 
 
-@pytest.mark.parametrize("index", range(sample_count(SCHEMA)))
+@pytest.mark.parametrize("index", range(example_count(SCHEMA)))
 async def test_official_sample_raw_and_via_eventbridge(
     index: int, settings: Settings, state: SandboxState, engine: AsyncEngine, queues: Queues
 ) -> None:
-    raw = set_ids(sample(SCHEMA, index))
+    raw = set_ids(example(SCHEMA, index))
     bridged = eventbridge_event(set_ids(copy.deepcopy(raw)), detail_as_string=True)
     seed(state, raw["Payload"]["Sku"])
     await send(queues.url, raw, bridged)
@@ -153,7 +148,7 @@ async def test_unknown_seller_and_foreign_application_are_dead_lettered(
     settings: Settings, state: SandboxState, engine: AsyncEngine, queues: Queues
 ) -> None:
     stranger = status_change(["BUYABLE"], "2026-11-23T10:00:00Z", seller_id="A0UNKNOWNSELLER")
-    foreign = set_ids(sample(SCHEMA), application_id="amzn1.sellerapps.app.other")
+    foreign = set_ids(example(SCHEMA), application_id="amzn1.sellerapps.app.other")
     await send(queues.url, stranger, eventbridge_event(foreign))
     async with running(settings):
         dead = await eventually(dead_letters(queues), lambda found: len(found) == 2, what="DLQ")

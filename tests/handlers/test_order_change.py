@@ -22,18 +22,12 @@ from spapi.notifications import OrderChangePayload, parse_notification
 from spapi.sandbox import SandboxServer, SandboxState
 from spapi.sandbox.catalog import GET_ORDER, example_order, put_order
 from store.tables import ORDER_ITEMS
-from tests.builders import eventbridge_event, notification_id_of, set_ids
-from tests.daemon.conftest import Queues, eventually, queue_depth, running, send
-from tests.handlers.conftest import (
-    ORDER_SELLER,
-    dead_letters,
-    handler_settings,
-    ledger_rows,
-    order_items,
-    orders,
-    sample,
-    sample_count,
-)
+from tests.builders import eventbridge_event, example, example_count, notification_id_of, set_ids
+from tests.fixtures.daemons import running
+from tests.fixtures.handler_world import SHORTCUT_SELLER, handler_settings
+from tests.fixtures.polling import eventually
+from tests.fixtures.queues import Queues, dead_letters, queue_depth, send
+from tests.fixtures.tables import ledger_rows, order_items, orders
 
 SCHEMA = "OrderChangeNotification.json"
 CREATE_RDT = "tokens_2021-03-01.createRestrictedDataToken"
@@ -42,7 +36,7 @@ CREATE_RDT = "tokens_2021-03-01.createRestrictedDataToken"
 def change(
     order_id: str | None = None, event_time: str | None = None, seller_id: str | None = None
 ) -> dict[str, Any]:
-    notification = set_ids(sample(SCHEMA))
+    notification = set_ids(example(SCHEMA))
     payload = notification["Payload"]["OrderChangeNotification"]
     if order_id is not None:
         payload["AmazonOrderId"] = order_id
@@ -82,11 +76,11 @@ async def settled(engine: AsyncEngine, ids: set[str]) -> dict[str, dict[str, Any
     )
 
 
-@pytest.mark.parametrize("index", range(sample_count(SCHEMA)))
+@pytest.mark.parametrize("index", range(example_count(SCHEMA)))
 async def test_official_sample_raw_and_via_eventbridge(
     index: int, settings: Settings, state: SandboxState, engine: AsyncEngine, queues: Queues
 ) -> None:
-    raw = set_ids(sample(SCHEMA, index))
+    raw = set_ids(example(SCHEMA, index))
     bridged = eventbridge_event(set_ids(copy.deepcopy(raw)))
     order_id = order_id_of(raw)
     event_time = at(raw["EventTime"])
@@ -98,7 +92,7 @@ async def test_official_sample_raw_and_via_eventbridge(
     assert {row["status"] for row in ledger.values()} == {"processed"}
     assert {row["envelope"] for row in ledger.values()} == {"sqs", "eventbridge"}
     row = (await orders(engine))[order_id]
-    assert row["seller_id"] == ORDER_SELLER
+    assert row["seller_id"] == SHORTCUT_SELLER
     assert row["marketplace_id"] == "ATVPDKIKX0DER"
     assert row["order_status"] == "UNSHIPPED"
     assert row["fulfillment_channel"] == "MERCHANT"
@@ -150,14 +144,14 @@ async def test_pii_is_fetched_only_when_enabled_and_then_under_an_rdt(
     queues: Queues,
     migrated_url: str,
     engine: AsyncEngine,
-    sandbox: tuple[SandboxServer, SandboxState],
-    encryption_key: str,
+    sandbox: SandboxServer,
+    state: SandboxState,
+    key: str,
 ) -> None:
-    server, state = sandbox
     notification = change("222-0000001-0000001", event_time="2026-11-23T10:00:00Z")
     seed(state, "222-0000001-0000001", "2026-11-23T10:00:00Z")
     await send(queues.url, notification)
-    settings = handler_settings(queues, migrated_url, server, encryption_key, fetch_pii=True)
+    settings = handler_settings(queues, migrated_url, sandbox, key, fetch_pii=True)
     async with running(settings):
         await settled(engine, {notification_id_of(notification)})
     row = (await orders(engine))["222-0000001-0000001"]
@@ -254,7 +248,7 @@ async def test_a_change_the_stored_order_already_shows_costs_no_call(engine: Asy
     """After a restart (no coalescing cache) a late notification is settled from the stored order."""
     await apply(engine, write("777-1", "2026-11-23T10:05:00Z", "2026-11-23T10:05:00Z", "SHIPPED"))
     # No SP-API client at all: a getOrder call would raise.
-    settings = Settings(seller_id=ORDER_SELLER, refresh_token="Atzr|x")
+    settings = Settings(seller_id=SHORTCUT_SELLER, refresh_token="Atzr|x")
     handler = OrderChangeHandler(
         HandlerContext(engine, seller_directory(settings, engine)), order_change_config(settings)
     )
@@ -288,7 +282,7 @@ async def test_an_unknown_seller_is_dead_lettered(
     settings: Settings, state: SandboxState, engine: AsyncEngine, queues: Queues
 ) -> None:
     stranger = change("555-0000001-0000001", seller_id="A0UNKNOWNSELLER")
-    foreign = set_ids(sample(SCHEMA), application_id="amzn1.sellerapps.app.other")
+    foreign = set_ids(example(SCHEMA), application_id="amzn1.sellerapps.app.other")
     await send(queues.url, stranger, foreign)
     async with running(settings):
         dead = await eventually(dead_letters(queues), lambda found: len(found) == 2, what="DLQ")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from handlers.coalescer import Coalescer
+from tests.fixtures.clock import FakeClock
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -43,16 +44,10 @@ class FakeAmazon:
         return fetched
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def coalescer(amazon: FakeAmazon, clock: Clock | None = None, window: float = 0.0) -> Coalescer[str, Fetched]:
-    return Coalescer(amazon.fetch, lambda f: f.version, window=window, ttl=30.0, clock=clock or Clock())
+def coalescer(
+    amazon: FakeAmazon, clock: FakeClock | None = None, window: float = 0.0
+) -> Coalescer[str, Fetched]:
+    return Coalescer(amazon.fetch, lambda f: f.version, window=window, ttl=30.0, clock=clock or FakeClock())
 
 
 async def test_callers_arriving_before_the_fetch_fires_share_it() -> None:
@@ -71,7 +66,7 @@ async def test_callers_arriving_before_the_fetch_fires_share_it() -> None:
 
 async def test_a_recent_result_is_reused_only_when_it_reflects_the_event() -> None:
     amazon = FakeAmazon()
-    clock = Clock()
+    clock = FakeClock()
     fetcher = coalescer(amazon, clock)
     amazon.versions["a"] = t(10)
     first = await fetcher.get("a", t(10))

@@ -26,8 +26,9 @@ import boto3  # type: ignore[import-untyped]  # no boto3 stubs in the dev group:
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "infra" / "cloudformation" / "spapi-notify.yaml"
+from tests.fixtures.paths import REPO
+
+TEMPLATE = REPO / "infra" / "cloudformation" / "spapi-notify.yaml"
 
 SP_API_PRINCIPAL = "arn:aws:iam::437568002678:root"
 SP_API_SOURCE_PREFIX = "aws.partner/sellingpartnerapi.amazon.com"

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DOCKERFILE = ROOT / "Dockerfile"
-DOCKERIGNORE = ROOT / ".dockerignore"
+from tests.fixtures.paths import REPO
+
+DOCKERFILE = REPO / "Dockerfile"
+DOCKERIGNORE = REPO / ".dockerignore"
 PACKAGES = ("spapi", "store", "consumer", "handlers", "subscriptions")  # pyproject's wheel packages
 METRICS_PORT = "9464"
 
@@ -131,7 +132,7 @@ def test_runtime_stage_runs_as_a_fixed_non_root_user(dockerfile: tuple[dict[str,
     assert uid.isdigit(), "a numeric uid lets Kubernetes check runAsNonRoot"
     assert int(uid) >= 1000
     # The Kubernetes manifests run the same uid.
-    deployment = (ROOT / "infra" / "k8s" / "deployment.yaml").read_text(encoding="utf-8")
+    deployment = (REPO / "infra" / "k8s" / "deployment.yaml").read_text(encoding="utf-8")
     assert f"runAsUser: {uid}" in deployment
     # USER comes before the process starts: nothing after it switches back.
     assert runtime.instructions.index(runtime.last("USER")) > max(

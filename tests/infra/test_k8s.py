@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-K8S = ROOT / "infra" / "k8s"
+from tests.fixtures.paths import REPO
+
+K8S = REPO / "infra" / "k8s"
 METRICS_PORT = 9464
 PLACEHOLDER = "REPLACE_ME"
 

@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from spapi import SellingPartner, SpApiClient, SpApiConfig
+from spapi import SellingPartner, SpApiClient
 from spapi.sandbox import SandboxServer, SandboxState
-
-CLIENT_ID = "amzn1.application-oa2-client.test"
-CLIENT_SECRET = "client-secret-DO-NOT-LOG-3f9a"
-SELLER_ID = "A3SELLERTEST1"
-REFRESH_TOKEN = "Atzr|refresh-token-DO-NOT-LOG-77c1"
-VENDOR_ID = "amzn1.vg.1234567"
-VENDOR_REFRESH_TOKEN = "Atzr|vendor-refresh-DO-NOT-LOG-91d0"
-SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, VENDOR_REFRESH_TOKEN)
+from tests.fixtures.spapi_config import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    SELLER_ID,
+    VENDOR_ID,
+    VENDOR_REFRESH_TOKEN,
+    make_config,
+)
 
 
 @pytest.fixture
@@ -41,19 +42,6 @@ def seller() -> SellingPartner:
 @pytest.fixture
 def vendor() -> SellingPartner:
     return SellingPartner(id=VENDOR_ID, refresh_token=SecretStr(VENDOR_REFRESH_TOKEN))
-
-
-def make_config(server: SandboxServer, **overrides: object) -> SpApiConfig:
-    values: dict[str, object] = {
-        "lwa_client_id": CLIENT_ID,
-        "lwa_client_secret": SecretStr(CLIENT_SECRET),
-        "endpoint": server.url,
-        "lwa_endpoint": server.lwa_url,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-    }
-    values.update(overrides)
-    return SpApiConfig.model_validate(values)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from pydantic import SecretStr
 from spapi import GRANTLESS, SellingPartner, SpApiClient
 from spapi.errors import InvalidClient, InvalidGrant, LwaError
 from spapi.sandbox import SandboxServer, SandboxState
-from tests.spapi.conftest import CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, make_config
+from tests.fixtures.clock import FakeClock
+from tests.fixtures.spapi_config import CLIENT_SECRET, REFRESH_TOKEN, SELLER_ID, make_config
 
 
 async def test_token_is_cached(
@@ -43,12 +44,12 @@ async def test_separate_keys_for_sellers_and_grantless(
 
 async def test_token_refreshed_before_expiry(sandbox: SandboxServer, seller: SellingPartner) -> None:
     sandbox.state.token_ttl = 61  # with the default 60 s skew, the token is stale after one second
-    now = [0.0]
-    async with SpApiClient(make_config(sandbox), clock=lambda: now[0]) as client:
+    clock = FakeClock(0.0)
+    async with SpApiClient(make_config(sandbox), clock=clock) as client:
         first = await client.lwa.access_token(seller)
-        now[0] = 0.5
+        clock.now = 0.5
         assert await client.lwa.access_token(seller) == first
-        now[0] = 1.5
+        clock.now = 1.5
         assert await client.lwa.access_token(seller) != first
     assert sandbox.state.lwa_requests["refresh_token"] == 2
 
@@ -58,8 +59,8 @@ async def test_expired_token_rejected_by_amazon_is_refreshed_once(
 ) -> None:
     sandbox.state.token_ttl = 1
     # A skew of zero trusts the token for its whole life; Amazon's 403 "expired" must trigger a refresh.
-    now = [0.0]
-    async with SpApiClient(make_config(sandbox, token_refresh_skew=0.0), clock=lambda: now[0]) as client:
+    clock = FakeClock(0.0)
+    async with SpApiClient(make_config(sandbox, token_refresh_skew=0.0), clock=clock) as client:
         await client.orders.get_order(seller, "171-9876543-2109876")
         sandbox.state.expire_all_tokens()
         result = await client.orders.get_order(seller, "171-9876543-2109876")

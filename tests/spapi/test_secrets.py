@@ -12,7 +12,7 @@ from consumer.ops.log_config import configure_logging
 from spapi import GRANTLESS, SellingPartner, SpApiClient
 from spapi.errors import SpApiError
 from spapi.sandbox import SandboxServer
-from tests.spapi.conftest import SECRETS, make_config
+from tests.fixtures.spapi_config import SECRETS, make_config
 
 
 @pytest.fixture

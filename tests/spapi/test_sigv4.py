@@ -10,7 +10,7 @@ from botocore.credentials import Credentials
 from spapi import SellingPartner, SpApiClient
 from spapi.sandbox import SandboxServer
 from spapi.sandbox.state import RecordedRequest
-from tests.spapi.conftest import make_config
+from tests.fixtures.spapi_config import make_config
 
 KEY_ID = "AKIAEXAMPLESIGV4TEST"
 SECRET_KEY = "aws-secret-DO-NOT-LOG-5b2c"

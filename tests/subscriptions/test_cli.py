@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from consumer.cli.main import app
 from spapi.sandbox import SandboxServer, SandboxState
-from tests.spapi.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.subscriptions.conftest import QUEUE_ARN, FakeClock, refresh_token, seller_id
+from tests.fixtures.clock import FakeClock
+from tests.fixtures.spapi_config import CLIENT_ID, CLIENT_SECRET
+from tests.fixtures.subscription_world import QUEUE_ARN, refresh_token, seller_id
 
 CONFIG = f"""
 [destinations.main]

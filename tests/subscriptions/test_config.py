@@ -12,8 +12,7 @@ from spapi.model_catalog import notification_schema_files
 from spapi.regions import Region
 from subscriptions.config import ConfigError, load_config, parse_config, resolve
 from subscriptions.types import KNOWN_TYPES
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.fixtures.paths import REPO
 
 
 def config(types: list[dict[str, Any]], **destination: object) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from spapi.sandbox import SandboxRequest, SandboxResponse
 from store.subscription_records import list_destinations, list_subscriptions, seller_for_subscription
 from subscriptions.config import parse_config
 from subscriptions.manager import SubscriptionManager
-from tests.spapi.conftest import make_config
-from tests.subscriptions.conftest import OTHER_QUEUE_ARN, QUEUE_ARN, Runs, World, desired, refresh_token
+from tests.fixtures.spapi_config import make_config
+from tests.fixtures.subscription_world import OTHER_QUEUE_ARN, QUEUE_ARN, Runs, World, desired, refresh_token
 
 CREATE_SUBSCRIPTION = "notifications.createSubscription"
 CREATE_DESTINATION = "notifications.createDestination"

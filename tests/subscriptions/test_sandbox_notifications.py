@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from spapi.sandbox import SandboxServer, SandboxState
-from tests.spapi.conftest import CLIENT_ID, CLIENT_SECRET
-from tests.subscriptions.conftest import QUEUE_ARN, FakeClock
+from tests.fixtures.clock import FakeClock
+from tests.fixtures.spapi_config import CLIENT_ID, CLIENT_SECRET
+from tests.fixtures.subscription_world import QUEUE_ARN
 
 SELLERS = {"Atzr|sandbox-a": "A1SANDBOXA", "Atzr|sandbox-b": "A1SANDBOXB"}
 
