@@ -38,6 +38,8 @@ class _Cached(Generic[T]):
 
 @dataclass
 class CoalescerStats:
+    """How the calls of a Coalescer were served: fetched, joined to a pending fetch, or reused."""
+
     fetches: int = 0
     joined: int = 0  # callers that shared a pending fetch someone else started
     reused: int = 0  # callers served from a recent result that already reflected their event
@@ -91,7 +93,7 @@ class Coalescer(Generic[K, T]):
                 except Exception:  # its own joiners get the error; this caller fetches anew
                     self._forget(key, pending)
                     continue
-                if _covers(self._version(value), event_time):
+                if covers(self._version(value), event_time):
                     self.stats.reused += 1
                     return value
                 self._forget(key, pending)
@@ -106,7 +108,7 @@ class Coalescer(Generic[K, T]):
         if cached.expires_at <= self._clock():
             del self._cache[key]
             return None
-        return cached.value if _covers(cached.version, event_time) else None
+        return cached.value if covers(cached.version, event_time) else None
 
     def _start(self, key: K) -> _Pending[T]:
         pending: _Pending[T] = _Pending(asyncio.get_running_loop().create_future())
@@ -158,6 +160,7 @@ class Coalescer(Generic[K, T]):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _covers(version: datetime, event_time: datetime | None) -> bool:
+def covers(version: datetime, event_time: datetime | None) -> bool:
+    """Whether a value last modified at ``version`` reflects an event at ``event_time``."""
     # Without an event time nothing proves the result reflects the event.
     return event_time is not None and event_time <= version

@@ -5,12 +5,20 @@ The application builds one HandlerContext and hands it to each handler; handlers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spapi import Region, SpApiClient
 from store.seller_directory import SellerDirectory
+
+
+def replica_name() -> str:
+    """A name for this process, unique in the fleet: host, process id and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class ServiceUnavailable(RuntimeError):
@@ -24,6 +32,8 @@ class HandlerContext:
     engine: AsyncEngine
     sellers: SellerDirectory
     spapi: SpApiClient | None = None
+    # This process among the replicas of a fleet (claims name it).
+    replica: str = field(default_factory=replica_name)
 
     def client_for(self, region: Region) -> SpApiClient:
         """The client for a seller's region: sellers of one application may live in NA, EU and FE."""

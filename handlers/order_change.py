@@ -2,13 +2,17 @@
 
 The notification's Summary supplies what it carries (purchase date, marketplace, items) and stands in where
 the order as fetched has nothing; the fetched order is the authority for its state. Notifications for the same
-order share one getOrder call (handlers.coalescer). Ordering is enforced in SQL, inside the ledger transaction
+order share one getOrder call: within a process through handlers.coalescer, across the replicas of a fleet
+through a claim per order (store.order_claims): the claimant fetches, the others wait for its write and take
+the order from the table, fetching themselves only when that does not reflect their change yet. Ordering is
+enforced in SQL, inside the ledger transaction
 (store.outputs.orders): an older notification, or a slower daemon holding an older fetch, never overwrites
 newer state.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handlers.coalescer import Coalescer
+from handlers.coalescer import covers as _covers
 from handlers.context import HandlerContext
 from handlers.contract import Effect
 from handlers.errors import PermanentError, Reason
@@ -25,6 +30,7 @@ from spapi.apis.orders import PII_DATASETS, included_data_values
 from spapi.models.orders import Order
 from spapi.notifications import Notification, OrderChangePayload
 from spapi.notifications.order_change import OrderChangeNotification
+from store.order_claims import claim_order, claimed_by_another, release_order, stored_order
 from store.outputs.orders import stored_version, upsert_order
 
 # The Summary speaks Orders v0 (``Unshipped``, ``MFN``); the table keeps getOrder 2026-01-01's words.
@@ -72,10 +78,16 @@ def order_datasets(requested: Sequence[str], *, fetch_pii: bool) -> tuple[str, .
 
 @dataclass(frozen=True)
 class OrderChangeConfig:
-    """getOrder's datasets (see ``order_datasets``) and how long a fetch waits for more notifications."""
+    """getOrder's datasets (see ``order_datasets``), how long a fetch waits for more notifications, and how
+    long a replica's claim on an order's fetch lasts should it never write (a crash)."""
 
     included_data: tuple[str, ...]
     coalesce_seconds: float = 0.5
+    claim_seconds: float = 120.0
+
+
+# How often a replica waiting for another's fetch looks whether it is done.
+CLAIM_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,13 @@ class FetchedOrder:
 
     order: Order
     raw: dict[str, Any]
+    # From getOrder by this process, after the notifications it serves arrived; False: read back from the
+    # table after another replica's fetch, which may predate them.
+    fresh: bool = True
+
+    @property
+    def version(self) -> datetime:
+        return _utc(self.order.last_updated_time)
 
 
 def _utc(value: datetime) -> datetime:
@@ -96,18 +115,35 @@ class OrderChangeHandler:
     def __init__(self, context: HandlerContext, config: OrderChangeConfig) -> None:
         self._context = context
         self._included = config.included_data
+        self._claim_seconds = config.claim_seconds
         self.fetcher: Coalescer[tuple[str, str], FetchedOrder] = Coalescer(
-            self._fetch, lambda fetched: _utc(fetched.order.last_updated_time), window=config.coalesce_seconds
+            self._fetch, lambda fetched: fetched.version, window=config.coalesce_seconds
         )
 
     def __repr__(self) -> str:
         return f"OrderChangeHandler(included={self._included!r})"
 
     async def _fetch(self, key: tuple[str, str]) -> FetchedOrder:
+        """getOrder, unless another replica is fetching the order: then its result, from the table."""
         seller_id, order_id = key
-        credentials = await self._context.sellers.credentials(seller_id)
-        client = self._context.client_for(credentials.region)
-        result = await client.orders.get_order(credentials.partner, order_id, included_data=self._included)
+        engine, replica = self._context.engine, self._context.replica
+        while not await claim_order(engine, order_id, replica, self._claim_seconds):
+            while await claimed_by_another(engine, order_id, replica):  # noqa: ASYNC110 (another process)
+                await asyncio.sleep(CLAIM_POLL_SECONDS)
+            raw = await stored_order(engine, order_id)
+            if raw is not None:
+                return FetchedOrder(Order.model_validate(raw), raw, fresh=False)
+        try:
+            credentials = await self._context.sellers.credentials(seller_id)
+            client = self._context.client_for(credentials.region)
+            result = await client.orders.get_order(
+                credentials.partner, order_id, included_data=self._included
+            )
+        except BaseException:
+            # The others need not wait for a write that will not come (a crash leaves the claim to expire).
+            async with engine.begin() as connection:
+                await release_order(connection, order_id, replica)
+            raise
         return FetchedOrder(result.data, dict(result.raw or {}))
 
     async def prepare(self, notification: Notification[Any]) -> Effect:
@@ -121,13 +157,19 @@ class OrderChangeHandler:
             # getOrder is the scarcest call (0.5/s): a late or redelivered notification whose change the
             # stored order already shows costs none.
             return Effect(summary=f"order {change.amazon_order_id}: already up to date")
-        fetched = await self.fetcher.get((change.seller_id, change.amazon_order_id), notification.event_time)
+        key = (change.seller_id, change.amazon_order_id)
+        fetched = await self.fetcher.get(key, notification.event_time)
+        while not (fetched.fresh or _covers(fetched.version, notification.event_time)):
+            # Another replica's fetch that predates this change: fetch again.
+            fetched = await self.fetcher.get(key, notification.event_time)
         if fetched.order.order_id != change.amazon_order_id:
             raise PermanentError(
                 Reason.SPAPI_REJECTED,
                 f"getOrder({change.amazon_order_id}) returned order {fetched.order.order_id}",
             )
-        write = OrderWrite.build(change, fetched, notification.event_time, datetime.now(UTC))
+        write = OrderWrite.build(
+            change, fetched, notification.event_time, datetime.now(UTC), claimant=self._context.replica
+        )
         summary = f"order {change.amazon_order_id} {write.order['order_status']}"
         return Effect(apply=write.apply, summary=summary)
 
@@ -144,6 +186,7 @@ class OrderWrite:
 
     order: dict[str, Any]
     items: list[dict[str, Any]]
+    claimant: str | None = None  # releases its claim on the order's fetch when the write commits
 
     @classmethod
     def build(
@@ -152,6 +195,8 @@ class OrderWrite:
         fetched: FetchedOrder,
         event_time: datetime | None,
         now: datetime,
+        *,
+        claimant: str | None = None,
     ) -> OrderWrite:
         order, summary = fetched.order, change.summary
         total = order.proceeds.grand_total if order.proceeds else None
@@ -172,10 +217,12 @@ class OrderWrite:
             "raw": fetched.raw,
             "updated_at": now,
         }
-        return cls(row, _item_rows(change, fetched, now))
+        return cls(row, _item_rows(change, fetched, now), claimant)
 
     async def apply(self, connection: AsyncConnection) -> None:
         await upsert_order(connection, self.order, self.items)
+        if self.claimant is not None:
+            await release_order(connection, self.order["amazon_order_id"], self.claimant)
 
 
 def _item_rows(change: OrderChangeNotification, fetched: FetchedOrder, now: datetime) -> list[dict[str, Any]]:

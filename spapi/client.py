@@ -32,7 +32,7 @@ from spapi.errors import (
 )
 from spapi.lwa import LwaTokenProvider
 from spapi.operation import Operation
-from spapi.rate_limit import GRANTLESS_PARTNER, Headroom, RateLimiter
+from spapi.pacing import GRANTLESS_PARTNER, BudgetStore, CallKey, Headroom, MemoryBudget, Pacer
 from spapi.rdt import RestrictedDataTokens
 from spapi.regions import Region
 from spapi.requester import QueryValue
@@ -55,6 +55,13 @@ def is_retryable(exc: BaseException) -> bool:
 def _token_expired(error: SpApiHttpError) -> bool:
     return isinstance(error, Unauthorized) and any(
         "expired" in (e.details or "").lower() or "expired" in e.message.lower() for e in error.errors
+    )
+
+
+def _application_throttled(error: SpApiHttpError) -> bool:
+    """A 429 from the application-wide limit rather than the account's (the Listings Items API says so)."""
+    return isinstance(error, QuotaExceeded) and any(
+        "for the application" in e.message.lower() for e in error.errors
     )
 
 
@@ -83,7 +90,8 @@ class SpApiClient:
         config: SpApiConfig,
         *,
         http: httpx.AsyncClient | None = None,
-        limiter: RateLimiter | None = None,
+        budget: BudgetStore | None = None,
+        limiter: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -106,7 +114,9 @@ class SpApiClient:
             backoff_max=config.backoff_max,
             clock=clock,
         )
-        self.limiter = limiter or RateLimiter(
+        # The budget every call spends: in this process's memory unless a shared one is handed in.
+        self.limiter = limiter or Pacer(
+            budget or MemoryBudget(clock),
             overrides=config.rate_limit_overrides,
             headroom=Headroom(config.rate_limit_margin, config.rate_limit_jitter),
             max_wait=config.rate_limit_max_wait,
@@ -214,10 +224,11 @@ class SpApiClient:
         restricted: Sequence[RestrictedResource] | None,
     ) -> httpx.Response:
         partner = principal.id if isinstance(principal, SellingPartner) else GRANTLESS_PARTNER
-        label = principal.id if isinstance(principal, SellingPartner) else None
+        call = CallKey(partner, operation.key, self.config.region.value, self.config.lwa_client_id)
+        label = call.label
         refreshed = False
         while True:
-            await self.limiter.acquire(partner, operation.key)
+            await self.limiter.acquire(call)
             if restricted:
                 assert isinstance(principal, SellingPartner)
                 token = await self.rdt.token(principal, restricted)
@@ -244,8 +255,13 @@ class SpApiClient:
                     duration_ms=round((self._clock() - started) * 1000, 1),
                 )
                 raise TransportError(operation.key, label, exc) from exc
-            rate_limit = parse_rate_limit(response.headers)
-            self.limiter.observe(partner, operation.key, status=response.status_code, rate_limit=rate_limit)
+            error = None if response.is_success else error_for_response(operation.key, label, response)
+            await self.limiter.observe(
+                call,
+                status=response.status_code,
+                rate_limit=parse_rate_limit(response.headers),
+                application=error is not None and _application_throttled(error),
+            )
             log.info(
                 "spapi.request",
                 operation=operation.key,
@@ -255,9 +271,8 @@ class SpApiClient:
                 duration_ms=round((self._clock() - started) * 1000, 1),
                 restricted=bool(restricted),
             )
-            if response.is_success:
+            if error is None:
                 return response
-            error = error_for_response(operation.key, label, response)
             if _token_expired(error) and not refreshed:
                 # Our cache thought it valid (clock skew, revocation): refresh once and resend.
                 refreshed = True

@@ -14,6 +14,11 @@ _HOST_REGION = re.compile(r"sellingpartnerapi-(na|eu|fe)\.amazon\.com$")
 
 
 class SpApiConfig(BaseModel):
+    """The SP-API client's settings: LWA credentials, region or endpoint, SigV4, rate limits, retries.
+
+    Durations are in seconds.
+    """
+
     model_config = ConfigDict(frozen=True)
 
     lwa_client_id: str
@@ -31,7 +36,7 @@ class SpApiConfig(BaseModel):
     rate_limit_max_wait: float | None = 60.0
     rate_limit_overrides: dict[str, UsagePlan] = Field(default_factory=dict)
     # Pace this fraction below Amazon's rate, and keep this many seconds of arrival jitter's worth of the
-    # burst unspent (see rate_limit.Headroom).
+    # burst unspent (see spapi.pacing.Headroom).
     rate_limit_margin: float = Field(default=0.05, ge=0, lt=1)
     rate_limit_jitter: float = Field(default=0.1, ge=0)
     max_attempts: int = 5

@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import aioboto3
 import structlog
 
-from consumer.app.configs import daemon_config, handlers_config, seller_directory
+from consumer.app.configs import daemon_config, handlers_config, seller_directory, shared_client
 from consumer.app.plugins import load_plugins
 from consumer.daemon.loop import Daemon
 from consumer.daemon.processor import Processor
@@ -23,7 +23,6 @@ from consumer.settings import Settings, SettingsError
 from handlers import register
 from handlers.context import HandlerContext
 from handlers.registry import Registry
-from spapi import SpApiClient
 from store.engine import create_engine
 from store.migrate import ensure_current
 from store.sellers import has_sellers
@@ -60,7 +59,7 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
 
         spapi_client = None
         if settings.lwa_client_id and settings.lwa_client_secret is not None:
-            spapi_client = await stack.enter_async_context(SpApiClient(settings.spapi_config()))
+            spapi_client = await stack.enter_async_context(shared_client(settings, engine))
         else:
             log.warning(
                 "daemon.no_spapi_credentials",

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.app.configs import seller_directory
+from consumer.app.configs import seller_directory, shared_client
 from consumer.cli.support import fail, load_settings, run_async
 from consumer.settings import Settings
 from spapi.client import SpApiClient
@@ -67,11 +67,8 @@ async def _context(settings: Settings, region: Region | None = None) -> AsyncIte
     engine = create_engine(settings.database_url)
     try:
         await ensure_current(engine)
-        config = settings.spapi_config()
-        if region != config.region:
-            config = config.model_copy(update={"region": region})
         directory = seller_directory(settings, engine)
-        async with SpApiClient(config) as client:
+        async with shared_client(settings, engine, region) as client:
             yield _Context(settings, engine, client, directory, region)
     finally:
         await engine.dispose()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consumer.app.configs import seller_directory
+from consumer.app.configs import seller_directory, shared_client
 from consumer.demo.local_queues import DemoQueues
 from consumer.settings import Settings
-from spapi import SpApiClient
 from subscriptions.config import parse_config
 from subscriptions.manager import SubscriptionManager
 
@@ -35,7 +34,7 @@ async def subscribe(settings: Settings, engine: AsyncEngine, queues: DemoQueues)
         source="the demo's subscriptions",
     )
     directory = seller_directory(settings, engine)
-    async with SpApiClient(settings.spapi_config()) as client:
+    async with shared_client(settings, engine) as client:
         manager = SubscriptionManager(client, directory, engine, region=settings.region)
         first = await manager.apply(config)
         again = await manager.apply(config)

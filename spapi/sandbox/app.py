@@ -21,6 +21,7 @@ from spapi.sandbox.behaviours import BEHAVIOURS
 from spapi.sandbox.documents import DOCUMENTS_PATH
 from spapi.sandbox.downloads import document_endpoint
 from spapi.sandbox.errors import (
+    APPLICATION_QUOTA_MESSAGE,
     QUOTA_EXCEEDED_MESSAGE,
     UNAUTHORIZED_MESSAGE,
     default_spapi_error,
@@ -42,6 +43,7 @@ _JSON = "application/json"
 
 
 def create_app(state: SandboxState, router: Router | None = None) -> ASGIApp:
+    """The sandbox's ASGI app over ``state``: LWA, document downloads, and SP-API routed by ``router``."""
     routes = [
         Route(LWA_PATH, token_endpoint(state), methods=["POST"]),
         Route(DOCUMENTS_PATH + "/{document_id:path}", document_endpoint(state), methods=["GET"]),
@@ -161,7 +163,10 @@ def _refusal(admission: Admission, headers: dict[str, str]) -> Response | None:
         body = spapi_error("Unauthorized", UNAUTHORIZED_MESSAGE, admission.auth.details)
         return _json_response(403, body, headers)
     if admission.outcome == "throttled":
-        return _json_response(429, spapi_error("QuotaExceeded", QUOTA_EXCEEDED_MESSAGE), headers)
+        message = (
+            APPLICATION_QUOTA_MESSAGE if admission.throttled_by == "application" else QUOTA_EXCEEDED_MESSAGE
+        )
+        return _json_response(429, spapi_error("QuotaExceeded", message), headers)
     return None
 
 

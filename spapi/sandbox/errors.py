@@ -9,6 +9,8 @@ UNAUTHORIZED_MESSAGE = "Access to requested resource is denied."
 DETAILS_INVALID = "The access token you provided is revoked, malformed or invalid."
 DETAILS_EXPIRED = "The access token you provided has expired."
 QUOTA_EXCEEDED_MESSAGE = "You exceeded your quota for the requested resource."
+# The Listings Items API's message when the application-wide limit, not the account's, throttled the call.
+APPLICATION_QUOTA_MESSAGE = "The frequency of requests was greater than what is allowed for the application."
 
 # What SP-API sends for a status when nothing more specific is known (used by fault injection).
 _DEFAULT_SPAPI_ERRORS: dict[int, tuple[str, str]] = {
@@ -47,6 +49,7 @@ def spapi_error(code: str, message: str, details: str | None = None) -> dict[str
 
 
 def default_spapi_error(status: int) -> dict[str, Any]:
+    """The SP-API error body for ``status`` when nothing more specific is known."""
     code, message = _DEFAULT_SPAPI_ERRORS.get(
         status, ("InternalFailure" if status >= 500 else "InvalidInput", f"HTTP {status}")
     )
@@ -54,6 +57,7 @@ def default_spapi_error(status: int) -> dict[str, Any]:
 
 
 def invalid_input(message: str, details: str | None = None) -> dict[str, Any]:
+    """An InvalidInput error body, what SP-API answers a bad request with."""
     return spapi_error("InvalidInput", message, details)
 
 
@@ -63,6 +67,7 @@ def lwa_error(error: str, description: str) -> dict[str, str]:
 
 
 def default_lwa_error(status: int) -> dict[str, str]:
+    """The LWA error body for ``status`` when nothing more specific is known."""
     error, description = _DEFAULT_LWA_ERRORS.get(
         status, ("server_error" if status >= 500 else "invalid_request", f"HTTP {status}")
     )

@@ -20,11 +20,14 @@ Verdict = Literal["drop", "fault", "denied", "throttled", "admitted"]
 
 @dataclass(frozen=True)
 class Admission:
+    """The gateway's decision on one request, with what the answer needs: delay, rate limit, fault."""
+
     outcome: Verdict
     auth: Authorization
     delay: float
     rate_limit: str | None  # the x-amzn-RateLimit-Limit value
     fault: Fault | None = None
+    throttled_by: str | None = None  # "account" or "application" when throttled
 
 
 def admit(
@@ -62,10 +65,15 @@ def admit(
             return outcome("denied")
         # Grantless tokens carry no selling partner: they share one bucket per operation.
         partner = auth.selling_partner_id or GRANTLESS_BUCKET
-        if state.rate_limits_enabled and not state.rate_limits.take(
-            partner, spec, now, state.rate_limit_tolerance
-        ):
+        limit = (
+            state.rate_limits.take(partner, spec, now, state.rate_limit_tolerance)
+            if state.rate_limits_enabled
+            else None
+        )
+        if limit is not None:
             state.throttled[key] += 1
-            return outcome("throttled")
+            if limit == "application":
+                state.throttled_application[key] += 1
+            return Admission("throttled", auth, delay, rate, throttled_by=limit)
         state.calls[key] += 1
         return outcome("admitted")

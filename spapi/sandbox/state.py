@@ -60,9 +60,10 @@ class SandboxState:
     """Configuration and history of one sandbox.
 
     Read by tests: ``calls`` (requests that reached an operation, injected faults and refused tokens
-    included, throttled ones not), ``throttled`` (429s: the token bucket's and injected ones),
-    ``lwa_requests`` (by grant_type), ``document_downloads`` (by document id), ``requests`` (every SP-API
-    request with the status it got, oldest first; LWA calls and document downloads are only counted).
+    included, throttled ones not), ``throttled`` (429s: the token buckets' and injected ones; of those,
+    ``throttled_application`` counts the application-wide bucket's), ``lwa_requests`` (by grant_type),
+    ``document_downloads`` (by document id), ``requests`` (every SP-API request with the status it got,
+    oldest first; LWA calls and document downloads are only counted).
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class SandboxState:
 
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.throttled_application: Counter[str] = Counter()
         self.lwa_requests: Counter[str] = Counter()
         self.document_downloads: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
@@ -199,6 +201,12 @@ class SandboxState:
         with self.lock:
             self.rate_limits.configure(op_key, rate, burst)
 
+    def set_application_rate_limit(self, op_key: str, rate: float, burst: int) -> None:
+        """Set the application-wide plan of ``op_key`` (Amazon documents one for a few APIs)."""
+        _check_key(op_key, allow_lwa=False)
+        with self.lock:
+            self.rate_limits.configure_application(op_key, rate, burst)
+
     def rate_limit_header(self, spec: OperationSpec) -> str | None:
         with self.lock:
             plan = self.rate_limits.plan(spec)
@@ -271,12 +279,14 @@ class SandboxState:
     def clear_history(self) -> None:
         """Forget counters and recorded requests (configuration, tokens and documents stay)."""
         with self.lock:
-            for counter in (self.calls, self.throttled, self.lwa_requests, self.document_downloads):
+            counters = (self.calls, self.throttled, self.throttled_application, self.lwa_requests)
+            for counter in (*counters, self.document_downloads):
                 counter.clear()
             self.requests.clear()
 
 
 def document_fault_key(report_document_id: str) -> str:
+    """The key under which faults of a report document's downloads are scripted."""
     return f"document:{report_document_id}"
 
 

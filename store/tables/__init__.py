@@ -4,6 +4,7 @@ The tables are a product interface (downstream systems read them): change them o
 store/migrations/versions, and never rename a documented column.
 """
 
+from store.tables.fleet import ORDER_FETCH_CLAIMS, RATE_BUDGET
 from store.tables.listings import LISTINGS_ITEMS
 from store.tables.notifications import DELIVERY_FAILURES, NOTIFICATIONS, LedgerStatus
 from store.tables.orders import ORDER_ITEMS, ORDERS
@@ -18,7 +19,9 @@ __all__ = [
     "NOTIFICATION_DESTINATIONS",
     "NOTIFICATION_SUBSCRIPTIONS",
     "ORDERS",
+    "ORDER_FETCH_CLAIMS",
     "ORDER_ITEMS",
+    "RATE_BUDGET",
     "REPORTS",
     "SELLERS",
     "LedgerStatus",

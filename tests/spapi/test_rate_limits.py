@@ -6,8 +6,9 @@ import asyncio
 
 from spapi import SellingPartner, SpApiClient
 from spapi.model_catalog import UsagePlan
+from spapi.pacing import CallKey
 from spapi.sandbox import SandboxServer
-from tests.spapi.conftest import make_config
+from tests.fixtures.spapi_config import make_config
 
 OP = "listingsItems_2021-08-01.getListingsItem"
 
@@ -36,7 +37,9 @@ async def test_rate_header_slows_the_client_down(sandbox: SandboxServer, seller:
         await client.listings.get_listings_item(
             seller, seller_id=seller.id, sku="S", marketplace_ids=["ATVPDKIKX0DER"]
         )
-        assert client.limiter.bucket(seller.id, OP).rate == 2.0
+        state = await client.limiter.state(CallKey(seller.id, OP, "na", config.lwa_client_id))
+        assert state is not None
+        assert state.rate == 2.0
         for _ in range(2):
             await client.listings.get_listings_item(
                 seller, seller_id=seller.id, sku="S", marketplace_ids=["ATVPDKIKX0DER"]

@@ -6,8 +6,9 @@ import pytest
 
 from spapi import SellingPartner, SpApiClient
 from spapi.errors import ClientError, QuotaExceeded, ServerError, TransportError, Unauthorized
+from spapi.pacing import CallKey
 from spapi.sandbox import SandboxServer, SandboxState
-from tests.spapi.conftest import make_config
+from tests.fixtures.spapi_config import make_config
 
 GET_ORDER = "orders_2026-01-01.getOrder"
 ORDER_ID = "171-9876543-2109876"
@@ -46,7 +47,9 @@ async def test_quota_exceeded_after_the_retry_budget_drains_the_bucket(
         with pytest.raises(QuotaExceeded) as caught:
             await client.orders.get_order(seller, ORDER_ID)
         assert caught.value.codes == ("QuotaExceeded",)
-        assert client.limiter.bucket(seller.id, GET_ORDER).available() < 1
+        state = await client.limiter.state(CallKey(seller.id, GET_ORDER, "na", client.config.lwa_client_id))
+        assert state is not None
+        assert state.available < 1
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 413])
