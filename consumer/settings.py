@@ -124,6 +124,53 @@ class Settings(BaseSettings):
         description="Where report documents are stored: a directory or s3://bucket/prefix",
     )
 
+    # --- reliability (start-up, outages, bad input) ---
+    startup_timeout: float = Field(
+        default=60.0, ge=0, description="Seconds `run` waits for its database at start-up before giving up"
+    )
+    future_tolerance: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds a notification's EventTime or PublishTime may be ahead of our clock",
+    )
+
+    # --- reconciliation (searchOrders sweeps) ---
+    reconcile_interval: float = Field(
+        default=900.0, ge=0, description="Seconds between a seller's sweeps in the daemon; 0 turns them off"
+    )
+    reconcile_overlap: float = Field(
+        default=600.0, ge=0, description="Seconds a sweep re-reads before the high-water mark (Amazon's lag)"
+    )
+    reconcile_grace: float = Field(
+        default=300.0,
+        ge=120,
+        description="Seconds before now a sweep stops, so notifications in flight are not counted as missed",
+    )
+    reconcile_lookback: float = Field(
+        default=86_400.0, gt=0, description="Seconds a seller's first sweep looks back"
+    )
+    reconcile_silence_after: float = Field(
+        default=21_600.0,
+        gt=0,
+        description="Seconds without an ORDER_CHANGE, while a sweep finds missed orders, that flag silence",
+    )
+
+    # --- notification events and the change feed ---
+    event_types: str = Field(
+        default="all",
+        description="Types without a handler kept in notification_events: all, none, TYPE,... or -TYPE,...",
+    )
+    changes_retention_days: float = Field(
+        default=7.0, ge=0, description="Days the change feed keeps a change for its followers; 0: forever"
+    )
+
+    # --- operators (/status, queue-depth and rate-budget gauges) ---
+    status_interval: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds between reads of the queue depths and the rate budget (/status, gauges)",
+    )
+
     # --- logging ---
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

@@ -27,6 +27,18 @@ T = TypeVar("T")
 class _Pending(Generic[T]):
     future: asyncio.Future[T]
     fired: bool = False
+    newest: datetime | None = None  # the newest event time of the callers it serves
+    unbounded: bool = False  # a caller without an event time: only a fresh value serves it
+
+    def serve(self, event_time: datetime | None) -> None:
+        if event_time is None:
+            self.unbounded = True
+        elif self.newest is None or event_time > self.newest:
+            self.newest = event_time
+
+    @property
+    def must_reflect(self) -> datetime | None:
+        return None if self.unbounded else self.newest
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class CoalescerStats:
 class Coalescer(Generic[K, T]):
     """``get(key, event_time)``: a value fetched after the caller arrived, or one that reflects its event.
 
+    ``fetch(key, newest)`` is told the newest event time among the callers it serves (None when one of them
+    has none): a value it already holds that reflects that event serves them all as well as a new one.
     ``version`` reads a fetched value's last-modified time (getOrder's ``lastUpdatedTime``). ``window`` is
     how long a pending fetch waits for company; ``ttl`` how long a result may be reused (it bounds memory:
     correctness comes from the version check).
@@ -55,7 +69,7 @@ class Coalescer(Generic[K, T]):
 
     def __init__(
         self,
-        fetch: Callable[[K], Awaitable[T]],
+        fetch: Callable[[K, datetime | None], Awaitable[T]],
         version: Callable[[T], datetime],
         *,
         window: float,
@@ -83,8 +97,10 @@ class Coalescer(Generic[K, T]):
             pending = self._pending.get(key)
             if pending is None:
                 pending = self._start(key)
+                pending.serve(event_time)
             elif not pending.fired:
                 self.stats.joined += 1
+                pending.serve(event_time)
             else:
                 # Already on its way to Amazon: it may have left before this event happened, so its result
                 # counts only if it turns out to reflect the event. Otherwise go round and start a new one.
@@ -127,7 +143,7 @@ class Coalescer(Generic[K, T]):
                 await self._sleep(self._window)
             pending.fired = True
             self.stats.fetches += 1
-            value = await self._fetch(key)
+            value = await self._fetch(key, pending.must_reflect)
         except asyncio.CancelledError:
             self._forget(key, pending)
             pending.future.cancel()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import Column
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spapi.notifications import Notification
@@ -37,6 +38,23 @@ class Handler(Protocol):
     async def prepare(self, notification: Notification[Any]) -> Effect:
         """Fetch what the notification needs; PermanentError when it can never succeed."""
         ...
+
+
+@dataclass(frozen=True)
+class StoredField:
+    """A value of a notification that the handler writes to a column, named by its path in the notification
+    (``Payload.OrderChangeNotification.AmazonOrderId``); checked against the column before ``prepare``."""
+
+    path: str
+    value: object
+    column: Column[Any]
+
+
+def stored_fields(handler: Handler, notification: Notification[Any]) -> list[StoredField]:
+    """The notification's values the handler writes to its tables, from its optional ``stored_fields``
+    method; the consumer checks each against its column (store.limits) before any SP-API call is made."""
+    declare = getattr(handler, "stored_fields", None)
+    return list(declare(notification)) if declare is not None else []
 
 
 def needs_duplicate_lookup(handler: Handler) -> bool:

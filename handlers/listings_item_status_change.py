@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handlers.context import HandlerContext
-from handlers.contract import Effect
+from handlers.contract import Effect, StoredField
 from handlers.errors import PermanentError, Reason
+from handlers.stored_fields import listings_item_fields
 from spapi.apis.listings import DEFAULT_INCLUDED_DATA
 from spapi.errors import NotFound
 from spapi.notifications import ListingsItemStatusChangePayload, Notification
@@ -34,6 +35,10 @@ class ListingsItemStatusChangeHandler:
 
     def __repr__(self) -> str:
         return "ListingsItemStatusChangeHandler()"
+
+    def stored_fields(self, notification: Notification[Any]) -> list[StoredField]:
+        """The notification's values this handler writes (checked against their columns beforehand)."""
+        return list(listings_item_fields(notification))
 
     async def prepare(self, notification: Notification[Any]) -> Effect:
         payload = notification.payload
@@ -89,7 +94,8 @@ class ListingsItemStatusChangeHandler:
                 "last_event_time": notification.event_time,
                 "raw": item,
                 "updated_at": datetime.now(UTC),
-            }
+            },
+            notification.notification_id,
         )
         return Effect(apply=write.apply, summary=f"listing {payload.sku} {'/'.join(statuses) or 'no status'}")
 
@@ -107,6 +113,7 @@ class ListingWrite:
     """The listing's row, written unless a newer notification's state is stored."""
 
     row: dict[str, Any]
+    notification_id: str | None = None  # named by the change this write appends
 
     async def apply(self, connection: AsyncConnection) -> None:
-        await upsert_listing(connection, self.row)
+        await upsert_listing(connection, self.row, notification_id=self.notification_id)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,26 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from handlers.coalescer import Coalescer
 from handlers.coalescer import covers as _covers
 from handlers.context import HandlerContext
-from handlers.contract import Effect
+from handlers.contract import Effect, StoredField
 from handlers.errors import PermanentError, Reason
+from handlers.order_rows import order_rows, utc
+from handlers.stored_fields import order_change_fields
 from spapi.apis.orders import PII_DATASETS, included_data_values
 from spapi.models.orders import Order
 from spapi.notifications import Notification, OrderChangePayload
 from spapi.notifications.order_change import OrderChangeNotification
 from store.order_claims import claim_order, claimed_by_another, release_order, stored_order
 from store.outputs.orders import stored_version, upsert_order
-
-# The Summary speaks Orders v0 (``Unshipped``, ``MFN``); the table keeps getOrder 2026-01-01's words.
-_V0_STATUS = {
-    "PendingAvailability": "PENDING_AVAILABILITY",
-    "Pending": "PENDING",
-    "Unshipped": "UNSHIPPED",
-    "PartiallyShipped": "PARTIALLY_SHIPPED",
-    "Shipped": "SHIPPED",
-    "Canceled": "CANCELLED",
-    "Unfulfillable": "UNFULFILLABLE",
-}
-_V0_CHANNEL = {"MFN": "MERCHANT", "AFN": "AMAZON"}
 
 
 class UnknownDatasets(ValueError):
@@ -102,11 +91,7 @@ class FetchedOrder:
 
     @property
     def version(self) -> datetime:
-        return _utc(self.order.last_updated_time)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc(self.order.last_updated_time)
 
 
 class OrderChangeHandler:
@@ -123,8 +108,13 @@ class OrderChangeHandler:
     def __repr__(self) -> str:
         return f"OrderChangeHandler(included={self._included!r})"
 
-    async def _fetch(self, key: tuple[str, str]) -> FetchedOrder:
-        """getOrder, unless another replica is fetching the order: then its result, from the table."""
+    def stored_fields(self, notification: Notification[Any]) -> list[StoredField]:
+        """The notification's values this handler writes (checked against their columns beforehand)."""
+        return list(order_change_fields(notification))
+
+    async def _fetch(self, key: tuple[str, str], newest: datetime | None) -> FetchedOrder:
+        """getOrder, unless the table already reflects ``newest`` (the newest event time of the notifications
+        this fetch serves), or another replica is fetching the order: then its result, from the table."""
         seller_id, order_id = key
         engine, replica = self._context.engine, self._context.replica
         while not await claim_order(engine, order_id, replica, self._claim_seconds):
@@ -133,6 +123,14 @@ class OrderChangeHandler:
             raw = await stored_order(engine, order_id)
             if raw is not None:
                 return FetchedOrder(Order.model_validate(raw), raw, fresh=False)
+        # Another replica may have fetched and written the order since these notifications looked at the
+        # table: its write released its claim, which is how ours went through. Then the table has what they
+        # need, and getOrder (the scarcest call) is not asked again.
+        stored = await self._stored_covering(order_id, newest)
+        if stored is not None:
+            async with engine.begin() as connection:
+                await release_order(connection, order_id, replica)
+            return stored
         try:
             credentials = await self._context.sellers.credentials(seller_id)
             client = self._context.client_for(credentials.region)
@@ -170,8 +168,19 @@ class OrderChangeHandler:
         write = OrderWrite.build(
             change, fetched, notification.event_time, datetime.now(UTC), claimant=self._context.replica
         )
+        write = replace(write, notification_id=notification.notification_id)
         summary = f"order {change.amazon_order_id} {write.order['order_status']}"
         return Effect(apply=write.apply, summary=summary)
+
+    async def _stored_covering(self, order_id: str, newest: datetime | None) -> FetchedOrder | None:
+        """The order as stored, if it reflects an event at ``newest``."""
+        if newest is None:
+            return None
+        raw = await stored_order(self._context.engine, order_id)
+        if raw is None:
+            return None
+        fetched = FetchedOrder(Order.model_validate(raw), raw, fresh=False)
+        return fetched if _covers(fetched.version, newest) else None
 
     async def _reflected(self, order_id: str, event_time: datetime | None) -> bool:
         if event_time is None:
@@ -187,6 +196,7 @@ class OrderWrite:
     order: dict[str, Any]
     items: list[dict[str, Any]]
     claimant: str | None = None  # releases its claim on the order's fetch when the write commits
+    notification_id: str | None = None  # named by the change this write appends to the change feed
 
     @classmethod
     def build(
@@ -198,62 +208,17 @@ class OrderWrite:
         *,
         claimant: str | None = None,
     ) -> OrderWrite:
-        order, summary = fetched.order, change.summary
-        total = order.proceeds.grand_total if order.proceeds else None
-        status = order.fulfillment.fulfillment_status if order.fulfillment else None
-        channel = order.fulfillment.fulfilled_by if order.fulfillment else None
-        row = {
-            "amazon_order_id": change.amazon_order_id,
-            "seller_id": change.seller_id,
-            "marketplace_id": order.sales_channel.marketplace_id or summary.marketplace_id,
-            "order_status": status or _V0_STATUS.get(summary.order_status, summary.order_status.upper()),
-            "purchase_date": summary.purchase_date or _utc(order.created_time),
-            "last_updated_time": _utc(order.last_updated_time),
-            "fulfillment_channel": channel
-            or _V0_CHANNEL.get(summary.fulfillment_type, summary.fulfillment_type),
-            "order_total_amount": Decimal(total.amount) if total else None,
-            "order_total_currency": total.currency_code if total else None,
-            "last_event_time": event_time,
-            "raw": fetched.raw,
-            "updated_at": now,
-        }
-        return cls(row, _item_rows(change, fetched, now), claimant)
+        rows = order_rows(
+            fetched.order,
+            fetched.raw,
+            seller_id=change.seller_id,
+            now=now,
+            event_time=event_time,
+            summary=change.summary,
+        )
+        return cls(rows.order, rows.items, claimant)
 
     async def apply(self, connection: AsyncConnection) -> None:
-        await upsert_order(connection, self.order, self.items)
+        await upsert_order(connection, self.order, self.items, notification_id=self.notification_id)
         if self.claimant is not None:
             await release_order(connection, self.order["amazon_order_id"], self.claimant)
-
-
-def _item_rows(change: OrderChangeNotification, fetched: FetchedOrder, now: datetime) -> list[dict[str, Any]]:
-    raw_items = fetched.raw.get("orderItems")
-    raw_by_id = {item.get("orderItemId"): item for item in (raw_items if isinstance(raw_items, list) else [])}
-    rows = [
-        {
-            "amazon_order_id": change.amazon_order_id,
-            "order_item_id": item.order_item_id,
-            "seller_sku": item.product.seller_sku,
-            "asin": item.product.asin,
-            "quantity_ordered": item.quantity_ordered,
-            "quantity_shipped": item.fulfillment.quantity_fulfilled if item.fulfillment else None,
-            "raw": raw_by_id.get(item.order_item_id, item.model_dump(mode="json", by_alias=True)),
-            "updated_at": now,
-        }
-        for item in fetched.order.order_items
-    ]
-    if rows:
-        return rows
-    # getOrder always lists the items today; should it not, the Summary's are better than none.
-    return [
-        {
-            "amazon_order_id": change.amazon_order_id,
-            "order_item_id": item.order_item_id,
-            "seller_sku": item.seller_sku,
-            "asin": None,
-            "quantity_ordered": item.quantity,
-            "quantity_shipped": item.quantity_shipped,
-            "raw": item.model_dump(mode="json", by_alias=True),
-            "updated_at": now,
-        }
-        for item in change.summary.order_items
-    ]

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handlers.context import HandlerContext
-from handlers.contract import Effect
+from handlers.contract import Effect, StoredField
 from handlers.errors import PermanentError, Reason, TransientError
 from handlers.report_storage import ReportStorage, object_key
+from handlers.stored_fields import report_fields
 from spapi.documents import DownloadedDocument
 from spapi.models.reports import Report
 from spapi.notifications import Notification, ReportProcessingFinishedPayload
@@ -49,6 +50,10 @@ class ReportProcessingFinishedHandler:
     def __repr__(self) -> str:
         return f"ReportProcessingFinishedHandler({self.storage!r})"
 
+    def stored_fields(self, notification: Notification[Any]) -> list[StoredField]:
+        """The notification's values this handler writes (checked against their columns beforehand)."""
+        return list(report_fields(notification))
+
     async def prepare(self, notification: Notification[Any]) -> Effect:
         payload = notification.payload
         if not isinstance(payload, ReportProcessingFinishedPayload):
@@ -74,10 +79,11 @@ class ReportProcessingFinishedHandler:
             "data_start_time": None,
             "data_end_time": None,
         }
+        write = ReportWrite(row, notification.notification_id)  # the row is completed below
         # Credentials first, even for a bare record: an unknown seller is dead-lettered the same way always.
         credentials = await self._context.sellers.credentials(partner_id)
         if status not in (DONE, FATAL):
-            return Effect(apply=ReportWrite(row).apply, summary=f"report {finished.report_id} {status}")
+            return Effect(apply=write.apply, summary=f"report {finished.report_id} {status}")
 
         report = await self._get_report(credentials, finished.report_id)
         document_id = report.report_document_id or finished.report_document_id
@@ -86,7 +92,7 @@ class ReportProcessingFinishedHandler:
         row["report_document_id"] = document_id
         if document_id is None:
             if status == FATAL:
-                return Effect(apply=ReportWrite(row).apply, summary=f"report {finished.report_id} FATAL")
+                return Effect(apply=write.apply, summary=f"report {finished.report_id} FATAL")
             # getReport can lag the notification; the redrive policy bounds how long this is retried.
             raise TransientError(Reason.SPAPI, f"report {finished.report_id} is DONE but names no document")
 
@@ -101,7 +107,7 @@ class ReportProcessingFinishedHandler:
             compression_algorithm=stored.document.compression,
         )
         summary = f"report {finished.report_id} {status}: {stored.document.size_bytes} bytes"
-        return Effect(apply=ReportWrite(row).apply, summary=summary)
+        return Effect(apply=write.apply, summary=summary)
 
     async def _get_report(self, credentials: SellerCredentials, report_id: str) -> Report:
         client = self._context.client_for(credentials.region)
@@ -124,6 +130,7 @@ class ReportWrite:
     """The report's row (a late IN_QUEUE/IN_PROGRESS never replaces a finished report)."""
 
     row: dict[str, Any]
+    notification_id: str | None = None  # named by the change this write appends
 
     async def apply(self, connection: AsyncConnection) -> None:
-        await upsert_report(connection, self.row)
+        await upsert_report(connection, self.row, notification_id=self.notification_id)

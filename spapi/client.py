@@ -13,6 +13,7 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from spapi.apis.feeds import FeedsApi
 from spapi.apis.listings import ListingsItemsApi
 from spapi.apis.notifications import NotificationsApi
 from spapi.apis.orders import OrdersApi
@@ -31,6 +32,7 @@ from spapi.errors import (
     parse_rate_limit,
 )
 from spapi.lwa import LwaTokenProvider
+from spapi.observer import CallObserver, NoObserver
 from spapi.operation import Operation
 from spapi.pacing import GRANTLESS_PARTNER, BudgetStore, CallKey, Headroom, MemoryBudget, Pacer
 from spapi.rdt import RestrictedDataTokens
@@ -94,8 +96,10 @@ class SpApiClient:
         limiter: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: CallObserver | None = None,
     ) -> None:
         self.config = config
+        self.observer: CallObserver = observer or NoObserver()
         self._owns_http = http is None
         self.http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(config.timeout, connect=10.0),
@@ -146,6 +150,8 @@ class SpApiClient:
             ),
         )
         self.notifications = NotificationsApi(self)
+        # Feed processing reports download like report documents: one downloader for both.
+        self.feeds = FeedsApi(self, self.reports.downloader)
         self._regional: dict[Region, SpApiClient] = {}
 
     def __repr__(self) -> str:
@@ -171,7 +177,12 @@ class SpApiClient:
         if region not in self._regional:
             config = self.config.model_copy(update={"region": region})
             self._regional[region] = SpApiClient(
-                config, http=self.http, limiter=self.limiter, clock=self._clock, sleep=self._sleep
+                config,
+                http=self.http,
+                limiter=self.limiter,
+                clock=self._clock,
+                sleep=self._sleep,
+                observer=self.observer,
             )
         return self._regional[region]
 
@@ -228,7 +239,7 @@ class SpApiClient:
         label = call.label
         refreshed = False
         while True:
-            await self.limiter.acquire(call)
+            self.observer.waited(operation.key, await self.limiter.acquire(call))
             if restricted:
                 assert isinstance(principal, SellingPartner)
                 token = await self.rdt.token(principal, restricted)
@@ -247,6 +258,7 @@ class SpApiClient:
             try:
                 response = await self.http.send(request)
             except httpx.TransportError as exc:
+                self.observer.answered(operation.key, None, self._clock() - started)
                 log.warning(
                     "spapi.request",
                     operation=operation.key,
@@ -255,6 +267,7 @@ class SpApiClient:
                     duration_ms=round((self._clock() - started) * 1000, 1),
                 )
                 raise TransportError(operation.key, label, exc) from exc
+            self.observer.answered(operation.key, response.status_code, self._clock() - started)
             error = None if response.is_success else error_for_response(operation.key, label, response)
             await self.limiter.observe(
                 call,

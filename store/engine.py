@@ -89,6 +89,6 @@ async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 async def ping(engine: AsyncEngine) -> None:
-    """Raise unless the database answers a trivial query."""
-    async with engine.connect() as connection:
+    """Raise unless the database answers a trivial query (read-only: on SQLite it waits for no writer)."""
+    async with read_only(engine) as connection:
         await connection.execute(text("SELECT 1"))

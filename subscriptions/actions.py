@@ -107,8 +107,9 @@ class KeepSubscription:
 
 @dataclass(frozen=True)
 class ReplaceSubscription:
-    """A subscription that differs from the file's (destination, payload version or directive): deleted, then
-    created anew (apply --replace)."""
+    """A subscription that differs from the file's (destination, payload version, or the directive of a type's
+    only subscription): replaced with apply --replace (deleted then created, or for a new directive created
+    then deleted, see subscriptions.apply)."""
 
     verb: ClassVar[str] = "replace"
     seller_id: str

@@ -3,6 +3,10 @@
 Destinations first (a subscription names one), then each seller's subscriptions (sellers concurrently,
 bounded; a seller's calls one after another), then destinations to delete. A 409 Conflict is resolved by
 looking the resource up and adopting it. What was made or adopted is recorded in the database in batches.
+
+A replacement whose processing directive changes creates the new subscription first and deletes the old one
+after (Amazon holds both for a moment: no notification falls between them); one with the same directive must
+delete first, since Amazon refuses a second subscription with the directive of one it holds.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from spapi.apis.notifications import MAX_PAGE_SIZE
 from spapi.client import SpApiClient
 from spapi.credentials import GRANTLESS, SellingPartner
 from spapi.errors import Conflict, NotFound, SpApiError, Unauthorized
@@ -30,6 +35,7 @@ from subscriptions.actions import (
     SubscriptionAction,
     describe_destination,
 )
+from subscriptions.directives import describe_directive, directive_key
 from subscriptions.failures import Failure, explain
 from subscriptions.plan import Plan, difference, matches
 from subscriptions.planner import read_destinations
@@ -167,7 +173,7 @@ class Applier:
         if action.verb in ("differs", "extra"):
             return
         partner = plan.partners[action.seller_id]
-        label = f"{action.seller_id} {action.notification_type}"
+        label = _label(action)
         try:
             if isinstance(action, KeepSubscription):
                 self._record(action, action.existing, "adopted")
@@ -187,11 +193,15 @@ class Applier:
                         )
                     )
                     return
+            if isinstance(action, ReplaceSubscription) and _new_directive(action):
+                assert destination_id is not None
+                created = await self._create(partner, action, destination_id, result, replace=replace)
+                if created is not None:
+                    await self._delete(partner, action.notification_type, action.existing)
+                    result.done.append(f"+ replaced subscription {label} ({created.subscription_id})")
+                return
             if isinstance(action, DeleteSubscription | ReplaceSubscription):
-                await delete_subscription(
-                    self._client, partner, action.notification_type, action.existing.subscription_id
-                )
-                await records.forget_subscription(self._engine, action.existing.subscription_id)
+                await self._delete(partner, action.notification_type, action.existing)
                 if isinstance(action, DeleteSubscription):
                     result.done.append(f"- deleted subscription {label} ({action.existing.subscription_id})")
                     return
@@ -205,6 +215,10 @@ class Applier:
             result.failures.append(
                 Failure(action.seller_id, action.notification_type, explain(exc, action.notification_type))
             )
+
+    async def _delete(self, partner: SellingPartner, notification_type: str, existing: Subscription) -> None:
+        await delete_subscription(self._client, partner, notification_type, existing.subscription_id)
+        await records.forget_subscription(self._engine, existing.subscription_id)
 
     async def _create(
         self,
@@ -231,10 +245,14 @@ class Applier:
             created = await create()
         except Conflict:
             # Someone subscribed meanwhile: adopt it when it is what we want, else treat it as differing.
-            found = await self._api.get_subscription(partner, want.notification_type)
-            if found is None:
+            held = await self._api.get_subscriptions(
+                partner, [want.notification_type], page_size=MAX_PAGE_SIZE
+            )
+            existing = next(
+                (s for s in held if directive_key(s.processing_directive) == want.directive_key), None
+            )
+            if existing is None:
                 raise
-            existing: Subscription = found.data
             why = difference(want, existing, destination_id)
             if not why:
                 self._record(action, existing, "adopted")
@@ -248,8 +266,7 @@ class Applier:
                     )
                 )
                 return None
-            await delete_subscription(self._client, partner, want.notification_type, existing.subscription_id)
-            await records.forget_subscription(self._engine, existing.subscription_id)
+            await self._delete(partner, want.notification_type, existing)
             created = await create()
         self._record(action, created, "created")
         return created
@@ -284,3 +301,17 @@ class Applier:
             f"- deleted destination {destination.name} ({destination.destination_id}): "
             f"{describe_destination(destination)}"
         )
+
+
+def _new_directive(action: ReplaceSubscription) -> bool:
+    """Whether the replacement changes the processing directive (then both may exist at once)."""
+    return directive_key(action.existing.processing_directive) != action.want.directive_key
+
+
+def _label(action: SubscriptionAction) -> str:
+    """``SELLER TYPE``, with the directive when the subscription has one (a type may have several)."""
+    directive = action.want.directive if action.want is not None else None
+    if directive is None and action.existing is not None:
+        directive = action.existing.processing_directive
+    text = describe_directive(directive)
+    return f"{action.seller_id} {action.notification_type}" + (f" [{text}]" if text else "")

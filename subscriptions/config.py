@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from spapi.models.notifications_api import AggregationSettings, EventFilter, ProcessingDirective
 from spapi.regions import ENDPOINTS, Region
+from subscriptions.directives import directive_key
 from subscriptions.types import (
     aggregation_time_periods,
     check_type,
@@ -213,13 +214,67 @@ class DesiredConfig(_Strict):
 
 @dataclass(frozen=True)
 class Want:
-    """One desired subscription of one seller."""
+    """One desired subscription of one seller: seller + type + processing directive identify it."""
 
     seller_id: str
     notification_type: str
     payload_version: str
     destination: str  # a key of DesiredConfig.destinations
     directive: ProcessingDirective | None
+
+    @property
+    def directive_key(self) -> str:
+        return directive_key(self.directive)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(seller, type, directive identity): two wants with the same key are the same subscription."""
+        return (self.seller_id, self.notification_type, self.directive_key)
+
+
+class Wants:
+    """Every subscription the file asks for, by seller, type and processing directive.
+
+    ``wants[(seller, type)]`` is the one subscription of the seller to the type, for the common case of one
+    per type (LookupError when the file asks for several: use ``of``).
+    """
+
+    def __init__(self, wants: Iterable[Want] = ()) -> None:
+        self._by_pair: dict[tuple[str, str], list[Want]] = {}
+        for want in {want.key: want for want in wants}.values():
+            self._by_pair.setdefault((want.seller_id, want.notification_type), []).append(want)
+
+    def __iter__(self) -> Iterator[Want]:
+        return (want for wants in self._by_pair.values() for want in wants)
+
+    def __len__(self) -> int:
+        return sum(len(wants) for wants in self._by_pair.values())
+
+    def of(self, seller_id: str, notification_type: str) -> list[Want]:
+        """The seller's wanted subscriptions to the type (several when their directives differ)."""
+        return list(self._by_pair.get((seller_id, notification_type), ()))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (seller, type) with at least one wanted subscription, in the file's order."""
+        return list(self._by_pair)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_pair
+
+    def __getitem__(self, key: tuple[str, str]) -> Want:
+        found = self._by_pair.get(key)
+        if not found:
+            raise KeyError(key)
+        if len(found) > 1:
+            raise LookupError(
+                f"{key[0]} {key[1]}: the file asks for {len(found)} subscriptions; use Wants.of"
+            )
+        return found[0]
+
+    def only(self, seller_ids: Iterable[str]) -> Wants:
+        """The wants of these sellers."""
+        keep = set(seller_ids)
+        return Wants(w for w in self if w.seller_id in keep)
 
 
 def explicit_sellers(config: DesiredConfig) -> list[str]:
@@ -236,30 +291,36 @@ def wants_all(config: DesiredConfig) -> bool:
     return any(entry.sellers == ALL_SELLERS for entry in config.subscriptions)
 
 
-def resolve(config: DesiredConfig, all_sellers: Iterable[str]) -> dict[tuple[str, str], Want]:
-    """Every (seller, type) the file asks for. A seller named explicitly overrides ``sellers = "all"``."""
+def resolve(config: DesiredConfig, all_sellers: Iterable[str]) -> Wants:
+    """Every subscription the file asks for. A seller named explicitly overrides ``sellers = "all"`` for
+    the types it lists. A seller may have several subscriptions to a type when their processing directives
+    differ; the same type with the same directive twice is refused."""
     everyone = list(all_sellers)
-    by_all: dict[tuple[str, str], Want] = {}
-    explicit: dict[tuple[str, str], Want] = {}
+    by_all: dict[tuple[str, str, str], Want] = {}
+    explicit: dict[tuple[str, str, str], Want] = {}
     for entry in config.subscriptions:
         sellers = everyone if entry.sellers == ALL_SELLERS else entry.sellers
         target = by_all if entry.sellers == ALL_SELLERS else explicit
         for spec in entry.types:
             for seller_id in sellers:
-                key = (seller_id, spec.type)
-                if key in target:
-                    who = "all sellers" if target is by_all else f"seller {seller_id}"
-                    raise ConfigError(
-                        f"{spec.type} is listed twice for {who}: a seller has one subscription per type"
-                    )
-                target[key] = Want(
+                want = Want(
                     seller_id=seller_id,
                     notification_type=spec.type,
                     payload_version=spec.payload_version,
                     destination=spec.destination or entry.destination,
                     directive=spec.processing_directive(),
                 )
-    return {**by_all, **explicit}
+                if want.key in target:
+                    who = "all sellers" if target is by_all else f"seller {seller_id}"
+                    raise ConfigError(
+                        f"{spec.type} is listed twice for {who} with the same processing directive: a seller "
+                        "has one subscription per type and directive (give each its own event_filter or "
+                        "filter_expression, or keep one)"
+                    )
+                target[want.key] = want
+    named = {(seller_id, kind) for seller_id, kind, _ in explicit}
+    kept = [want for key, want in by_all.items() if (key[0], key[1]) not in named]
+    return Wants([*kept, *explicit.values()])
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

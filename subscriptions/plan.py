@@ -1,18 +1,18 @@
 """The plan: the difference between the desired state file and what Amazon holds, decided without I/O.
 
-``plan_destinations`` matches the file's destinations with Amazon's; ``plan_subscription`` decides what to do
-with one (seller, type). Reading Amazon's state is subscriptions.remote; acting on a plan is
-subscriptions.apply.
+``plan_destinations`` matches the file's destinations with Amazon's; ``plan_type`` decides what to do with
+one seller's subscriptions to one type (several when their processing directives differ), pairing each
+wanted subscription with the one Amazon holds (``plan_subscription``). Reading Amazon's state is
+subscriptions.planner; acting on a plan is subscriptions.apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from spapi.credentials import SellingPartner
-from spapi.models.notifications_api import Destination, ProcessingDirective, Subscription
+from spapi.models.notifications_api import Destination, Subscription
 from spapi.regions import Region
 from subscriptions.actions import (
     CHANGES,
@@ -30,6 +30,7 @@ from subscriptions.actions import (
     SubscriptionAction,
 )
 from subscriptions.config import DesiredConfig, DestinationSpec, Want
+from subscriptions.directives import directive_key
 from subscriptions.failures import Failure
 from subscriptions.render import plan_lines
 
@@ -90,13 +91,6 @@ def plan_destinations(
     return actions, ids
 
 
-def _directive_dump(directive: ProcessingDirective | None) -> dict[str, Any] | None:
-    if directive is None:
-        return None
-    dumped = directive.model_dump(by_alias=True, exclude_none=True)
-    return dumped or None
-
-
 def difference(want: Want, existing: Subscription, destination_id: str | None) -> str:
     """Why the existing subscription is not the wanted one ('' when it is)."""
     reasons = []
@@ -104,7 +98,7 @@ def difference(want: Want, existing: Subscription, destination_id: str | None) -
         reasons.append(f"destination {existing.destination_id} -> {want.destination}")
     if existing.payload_version != want.payload_version:
         reasons.append(f"payloadVersion {existing.payload_version} -> {want.payload_version}")
-    if _directive_dump(existing.processing_directive) != _directive_dump(want.directive):
+    if directive_key(existing.processing_directive) != want.directive_key:
         reasons.append("processingDirective differs")
     return ", ".join(reasons)
 
@@ -132,3 +126,52 @@ def plan_subscription(
         return KeepSubscription(seller_id, notification_type, want, current)
     differing = ReplaceSubscription if replace else DiffersSubscription
     return differing(seller_id, notification_type, want, current, why)
+
+
+def plan_type(
+    *,
+    seller_id: str,
+    notification_type: str,
+    wants: Sequence[Want],
+    current: Sequence[Subscription],
+    destination_ids: dict[str, str | None],
+    replace: bool,
+    prune: bool,
+) -> list[SubscriptionAction]:
+    """What to do with one seller's subscriptions to one type.
+
+    A wanted subscription and one Amazon holds are the same when their processing directives are (seller +
+    type + directive identify a subscription); then only destination and payload version can differ. What is
+    left unmatched pairs up when exactly one is left on each side: the file changed the directive of the one
+    subscription, which then differs (replaced with --replace) rather than being created beside the old one,
+    which would deliver each notification twice. Otherwise unmatched wants are created and unmatched
+    subscriptions are extra (deleted with --prune).
+    """
+
+    def decide(want: Want | None, existing: Subscription | None) -> SubscriptionAction | None:
+        return plan_subscription(
+            seller_id=seller_id,
+            notification_type=notification_type,
+            want=want,
+            current=existing,
+            destination_ids=destination_ids,
+            replace=replace,
+            prune=prune,
+        )
+
+    decided: list[SubscriptionAction | None] = []
+    left = list(current)
+    unmatched: list[Want] = []
+    for want in wants:
+        same = next((s for s in left if directive_key(s.processing_directive) == want.directive_key), None)
+        if same is None:
+            unmatched.append(want)
+            continue
+        left.remove(same)
+        decided.append(decide(want, same))
+    if len(unmatched) == 1 and len(left) == 1:
+        decided.append(decide(unmatched[0], left[0]))
+    else:
+        decided += [decide(want, None) for want in unmatched]
+        decided += [decide(None, existing) for existing in left]
+    return [action for action in decided if action is not None]

@@ -1,25 +1,28 @@
 """Reading what is: the sellers the file concerns, Amazon's destinations and each seller's subscriptions.
 
-Sellers are read concurrently (bounded); each seller's calls run one after another, inside the client's
-rate budget. What is read becomes a Plan through subscriptions.plan's decisions. A seller that cannot be read
-(no credentials, a revoked authorisation, a missing role) becomes a Failure and the others go on.
+A seller's subscriptions to a type are read with getSubscriptions (paginated), which lists every one of them:
+Amazon allows several per type when their processing directives differ. Sellers are read concurrently
+(bounded); each seller's calls run one after another, inside the client's rate budget. What is read
+becomes a Plan through subscriptions.plan's decisions. A seller that cannot be read (no credentials, a
+revoked authorisation, a missing role) becomes a Failure and the others go on.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from spapi.apis.notifications import NotificationsApi
+from spapi.apis.notifications import MAX_PAGE_SIZE, NotificationsApi
 from spapi.errors import LwaError, SpApiError, Unauthorized
-from spapi.models.notifications_api import Destination, Subscription
+from spapi.models.notifications_api import Destination
 from spapi.regions import Region
 from store import subscription_records as records
 from store.seller_directory import SellerDirectory, UnknownSeller
-from subscriptions.config import DesiredConfig, Want, explicit_sellers, resolve, wants_all
+from subscriptions.config import DesiredConfig, Wants, explicit_sellers, resolve, wants_all
 from subscriptions.failures import Failure, ManagerError, explain
-from subscriptions.plan import Plan, plan_destinations, plan_subscription
+from subscriptions.plan import Plan, plan_destinations, plan_type
 
 
 async def read_destinations(api: NotificationsApi) -> list[Destination]:
@@ -53,20 +56,24 @@ class Planner:
         self._region = region
         self._concurrency = concurrency
 
-    async def plan(self, config: DesiredConfig, *, replace: bool = False, prune: bool = False) -> Plan:
+    async def plan(
+        self,
+        config: DesiredConfig,
+        *,
+        replace: bool = False,
+        prune: bool = False,
+        only: Collection[str] | None = None,
+    ) -> Plan:
+        """The file against what Amazon holds; with ``only``, for those sellers alone (no others are read)."""
         config.check_region(self._region)
         plan = Plan(region=self._region)
-        sellers = await self._sellers(config, plan)
+        sellers = await self._sellers(config, plan, only)
         failed_sellers = {f.seller_id for f in plan.failures}
-        wants = {
-            key: want
-            for key, want in resolve(config, sellers).items()
-            if key[0] in plan.partners and key[0] not in failed_sellers
-        }
+        wants = resolve(config, sellers).only(s for s in plan.partners if s not in failed_sellers)
         plan.destinations, destination_ids = plan_destinations(
             config, await read_destinations(self._api), prune=prune
         )
-        to_check = await self._types_to_check(plan, config, wants, sellers)
+        to_check = await self._types_to_check(plan, config, wants, sellers, only)
         limit = asyncio.Semaphore(self._concurrency)
 
         async def read(seller_id: str, types: list[str]) -> None:
@@ -76,12 +83,14 @@ class Planner:
         await asyncio.gather(*(read(s, t) for s, t in to_check.items()))
         return plan
 
-    async def _sellers(self, config: DesiredConfig, plan: Plan) -> list[str]:
+    async def _sellers(self, config: DesiredConfig, plan: Plan, only: Collection[str] | None) -> list[str]:
         """The sellers the file concerns in this region, with their credentials loaded into the plan."""
         candidates: dict[str, bool] = {}  # seller id -> named explicitly
         if wants_all(config):
             candidates.update(dict.fromkeys(await self._directory.known_ids(), False))
         candidates.update(dict.fromkeys(explicit_sellers(config), True))
+        if only is not None:
+            candidates = {s: named for s, named in candidates.items() if s in only}
         usable: list[str] = []
         for seller_id, named in candidates.items():
             try:
@@ -106,17 +115,24 @@ class Planner:
         return usable
 
     async def _types_to_check(
-        self, plan: Plan, config: DesiredConfig, wants: dict[tuple[str, str], Want], sellers: list[str]
+        self,
+        plan: Plan,
+        config: DesiredConfig,
+        wants: Wants,
+        sellers: list[str],
+        only: Collection[str] | None,
     ) -> dict[str, list[str]]:
         """Per seller, the types to read: every type in the file and every type recorded for it, so that
         plan shows what --prune would delete (a subscription nobody wrote down is found only by its type).
         Sellers the file no longer names are read too when subscriptions of theirs are recorded."""
         file_types = [t.type for entry in config.subscriptions for t in entry.types]
         checks: dict[str, dict[str, None]] = {s: dict.fromkeys(file_types) for s in sellers}
-        for seller_id, notification_type in wants:
+        for seller_id, notification_type in wants.pairs():
             checks[seller_id][notification_type] = None
         failed = {f.seller_id for f in plan.failures}
         for record in await records.list_subscriptions(self._engine, self._region):
+            if only is not None and record.seller_id not in only:
+                continue
             if record.seller_id not in checks and record.seller_id not in failed:
                 try:
                     credentials = await self._directory.credentials(record.seller_id)
@@ -137,7 +153,7 @@ class Planner:
         plan: Plan,
         seller_id: str,
         types: list[str],
-        wants: dict[tuple[str, str], Want],
+        wants: Wants,
         destination_ids: dict[str, str | None],
         replace: bool,
         prune: bool,
@@ -145,7 +161,9 @@ class Planner:
         partner = plan.partners[seller_id]
         for notification_type in types:
             try:
-                result = await self._api.get_subscription(partner, notification_type)
+                current = await self._api.get_subscriptions(
+                    partner, [notification_type], page_size=MAX_PAGE_SIZE
+                )
             except LwaError as exc:
                 # No token for this seller: every other call would fail the same way.
                 plan.failures.append(Failure(seller_id, None, explain(exc)))
@@ -153,15 +171,12 @@ class Planner:
             except SpApiError as exc:
                 plan.failures.append(Failure(seller_id, notification_type, explain(exc, notification_type)))
                 continue
-            current: Subscription | None = result.data if result is not None else None
-            action = plan_subscription(
+            plan.subscriptions += plan_type(
                 seller_id=seller_id,
                 notification_type=notification_type,
-                want=wants.get((seller_id, notification_type)),
+                wants=wants.of(seller_id, notification_type),
                 current=current,
                 destination_ids=destination_ids,
                 replace=replace,
                 prune=prune,
             )
-            if action is not None:
-                plan.subscriptions.append(action)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from spapi.models.notifications_api import ProcessingDirective
 from subscriptions.actions import DestinationAction, SubscriptionAction
+from subscriptions.directives import describe_directive, directive_key
 from subscriptions.failures import Failure
 
 _MARKS = {"create": "+", "keep": "=", "delete": "-", "replace": "~", "differs": "!", "extra": "?"}
@@ -23,7 +25,20 @@ def _subscription_line(sub: SubscriptionAction) -> str:
         text += "  (apply --replace replaces it)"
     if sub.verb == "extra":
         text += _PRUNE_HINT
+    directive = describe_directive(_directive(sub))
+    if directive:
+        text += f" [{directive}]"
     return text
+
+
+def _directive(sub: SubscriptionAction) -> ProcessingDirective | None:
+    if sub.want is not None:
+        return sub.want.directive
+    return sub.existing.processing_directive if sub.existing is not None else None
+
+
+def _order(sub: SubscriptionAction) -> tuple[str, str, str]:
+    return (sub.seller_id, sub.notification_type, directive_key(_directive(sub)))
 
 
 def plan_lines(
@@ -36,7 +51,7 @@ def plan_lines(
     for action in destinations:
         hint = _PRUNE_HINT if action.verb == "extra" else ""
         out.append(f"{_MARKS[action.verb]} destination {action.verb:<7} {action.describe()}{hint}")
-    for sub in sorted(subscriptions, key=lambda a: (a.seller_id, a.notification_type)):
+    for sub in sorted(subscriptions, key=_order):
         if sub.verb != "keep":
             out.append(_subscription_line(sub))
     out.extend(f"x failed {failure.describe()}" for failure in failures)

@@ -5,16 +5,21 @@ Errors a setting can cause are SettingsError here, naming the SPAPI_NOTIFY_* var
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consumer.daemon.loop import DaemonConfig
 from consumer.settings import Settings, SettingsError
 from handlers import HandlersConfig
+from handlers.notification_events import EventTypes
 from handlers.order_change import OrderChangeConfig, PiiNotEnabled, UnknownDatasets, order_datasets
 from handlers.report_storage import report_storage
 from spapi import Region, SpApiClient
+from spapi.observer import CallObserver
 from store.rate_budget import DatabaseBudget
 from store.seller_directory import SellerDirectory
+from subscriptions.types import UnknownNotificationType, check_type
 
 
 def order_change_config(settings: Settings) -> OrderChangeConfig:
@@ -38,19 +43,60 @@ def order_change_config(settings: Settings) -> OrderChangeConfig:
 
 
 def handlers_config(settings: Settings) -> HandlersConfig:
-    """What the notification handlers need: the ORDER_CHANGE options and the report storage."""
+    """What the notification handlers need: the ORDER_CHANGE options, the report storage, the types kept."""
     return HandlersConfig(
-        order_change=order_change_config(settings), report_storage=report_storage(settings.report_dir)
+        order_change=order_change_config(settings),
+        report_storage=report_storage(settings.report_dir),
+        event_types=event_types(settings),
     )
 
 
-def shared_client(settings: Settings, engine: AsyncEngine, region: Region | None = None) -> SpApiClient:
+def event_types(settings: Settings) -> EventTypes:
+    """SPAPI_NOTIFY_EVENT_TYPES: ``all``, ``none``, the types to keep, or (each with ``-``) those not to.
+
+    A name Amazon does not know is refused: a typo would otherwise keep or drop the wrong type silently.
+    """
+    entries = [entry.strip() for entry in settings.event_types.split(",") if entry.strip()]
+    words = {entry.lower() for entry in entries}
+    if not entries or words == {"all"}:
+        return EventTypes()
+    if words == {"none"}:
+        return EventTypes.of(only=())
+    dropped = [entry[1:].strip() for entry in entries if entry.startswith("-")]
+    kept = [entry for entry in entries if not entry.startswith("-") and entry.lower() != "all"]
+    if (dropped and kept) or "none" in words:
+        raise SettingsError(
+            "SPAPI_NOTIFY_EVENT_TYPES: give `all`, `none`, the types to keep (TYPE,TYPE) or the types not to "
+            f"keep (-TYPE,-TYPE), not a mixture: {settings.event_types!r}"
+        )
+    for name in kept + dropped:
+        try:
+            check_type(name)
+        except UnknownNotificationType as exc:
+            raise SettingsError(f"SPAPI_NOTIFY_EVENT_TYPES: {exc}") from None
+    return EventTypes.of(only=None if "all" in words or not kept else kept, not_=dropped)
+
+
+def changes_retention(settings: Settings) -> timedelta | None:
+    """SPAPI_NOTIFY_CHANGES_RETENTION_DAYS as a duration; None when changes are kept forever (0)."""
+    days = settings.changes_retention_days
+    return timedelta(days=days) if days > 0 else None
+
+
+def shared_client(
+    settings: Settings,
+    engine: AsyncEngine,
+    region: Region | None = None,
+    *,
+    observer: CallObserver | None = None,
+) -> SpApiClient:
     """The SP-API client of a daemon or a command: its rate budget lives in the database, shared by every
-    process that uses it (store.rate_budget), so replicas and commands together stay inside Amazon's plans."""
+    process that uses it (store.rate_budget), so replicas and commands together stay inside Amazon's plans.
+    ``observer``: told about every call (the daemon's metrics)."""
     config = settings.spapi_config()
     if region is not None and region != config.region:
         config = config.model_copy(update={"region": region})
-    return SpApiClient(config, budget=DatabaseBudget(engine))
+    return SpApiClient(config, budget=DatabaseBudget(engine), observer=observer)
 
 
 def seller_directory(settings: Settings, engine: AsyncEngine) -> SellerDirectory:

@@ -10,8 +10,17 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import aioboto3
 import structlog
 
-from consumer.app.configs import daemon_config, handlers_config, seller_directory, shared_client
+from consumer.app.configs import (
+    changes_retention,
+    daemon_config,
+    handlers_config,
+    seller_directory,
+    shared_client,
+)
 from consumer.app.plugins import load_plugins
+from consumer.app.reconcile import periodic_sweeps
+from consumer.app.startup import wait_for_database
+from consumer.changes.pruner import pruning
 from consumer.daemon.loop import Daemon
 from consumer.daemon.processor import Processor
 from consumer.intake.client import sqs_client
@@ -19,6 +28,9 @@ from consumer.intake.dead_letter import DeadLetterQueue
 from consumer.intake.queue import Queue, dead_letter_queue_url
 from consumer.ops.health import HealthServer, HealthState
 from consumer.ops.metrics import Metrics
+from consumer.ops.spapi_metrics import SpApiMetrics
+from consumer.ops.status import StatusBoard
+from consumer.ops.status_refresher import DEAD_LETTER, SOURCE, StatusConfig, StatusRefresher, refreshing
 from consumer.settings import Settings, SettingsError
 from handlers import register
 from handlers.context import HandlerContext
@@ -53,13 +65,17 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
+        await wait_for_database(engine, settings.startup_timeout)
         await ensure_current(engine)
         if await has_sellers(engine):
             TokenCipher(settings.encryption_key)  # refuse to start with a missing or malformed key
 
+        metrics = Metrics()
         spapi_client = None
         if settings.lwa_client_id and settings.lwa_client_secret is not None:
-            spapi_client = await stack.enter_async_context(shared_client(settings, engine))
+            spapi_client = await stack.enter_async_context(
+                shared_client(settings, engine, observer=SpApiMetrics(metrics))
+            )
         else:
             log.warning(
                 "daemon.no_spapi_credentials",
@@ -82,8 +98,8 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
         attributes = await queue.attributes()
         dlq = Queue(sqs, await dead_letter_queue_url(sqs, queue, settings.dlq_url))
 
-        metrics = Metrics()
         health = HealthState(stale_after=settings.receive_wait_seconds + 40)
+        metrics.ready.set_function(lambda: float(health.ready()[0]))
         daemon = Daemon(
             daemon_config(settings, attributes.visibility_timeout),
             queue=queue,
@@ -94,17 +110,32 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
                 metrics,
                 application_id=settings.application_id,
                 handler_timeout=settings.handler_timeout,
+                future_tolerance=settings.future_tolerance,
             ),
             metrics=metrics,
             health=health,
         )
         if settings.metrics_port is not None:
-            server = HealthServer(health, metrics.registry, settings.metrics_host, settings.metrics_port)
+            board = StatusBoard()
+            refresher = StatusRefresher(
+                board,
+                engine,
+                {SOURCE: queue, DEAD_LETTER: dlq},
+                metrics,
+                replica=context.replica,
+                config=StatusConfig(interval=settings.status_interval),
+            )
+            await stack.enter_async_context(refreshing(refresher))
+            server = HealthServer(
+                health, metrics.registry, settings.metrics_host, settings.metrics_port, board=board
+            )
             server.start()
             stack.callback(server.stop)
             daemon.http_port = server.port
-            log.info("daemon.http", port=server.port, paths=["/metrics", "/healthz", "/readyz"])
+            log.info("daemon.http", port=server.port, paths=["/metrics", "/healthz", "/readyz", "/status"])
         log.info("daemon.handlers", registered=[f"{t} {v}" for t, v in registry.registered()])
+        await stack.enter_async_context(periodic_sweeps(settings, context, metrics))
+        await stack.enter_async_context(pruning(engine, changes_retention(settings), metrics.changes_pruned))
         yield daemon
 
 

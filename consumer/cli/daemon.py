@@ -9,12 +9,13 @@ import httpx
 import typer
 
 from consumer.cli.support import fail, load_settings, run_async
+from consumer.ops.redact import mask_passwords, masked
 
 
 def show_settings() -> None:
-    """Print the effective settings (secrets masked) as JSON."""
+    """Print the effective settings (secrets masked, passwords in URLs too) as JSON."""
     settings = load_settings()
-    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True))
+    typer.echo(json.dumps(masked(settings.model_dump(mode="json")), indent=2, sort_keys=True))
 
 
 def run() -> None:
@@ -42,7 +43,8 @@ def health(
     try:
         response = httpx.get(url.rstrip("/") + path, timeout=timeout)
     except httpx.HTTPError as exc:
-        typer.echo(f"unhealthy: {url}{path} did not answer: {type(exc).__name__}: {exc}", err=True)
+        problem = f"unhealthy: {url}{path} did not answer: {type(exc).__name__}: {exc}"
+        typer.echo(mask_passwords(problem), err=True)
         raise typer.Exit(1) from None
     typer.echo(response.text.strip())
     if response.status_code != 200:

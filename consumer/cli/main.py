@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from consumer.cli.changes import changes
 from consumer.cli.daemon import health, run, show_settings
 from consumer.cli.database import db_app
 from consumer.cli.demo import demo
 from consumer.cli.dlq import dlq_app, replay
+from consumer.cli.doctor import doctor
+from consumer.cli.reconcile import reconcile
 from consumer.cli.sellers import sellers_app
 from consumer.cli.subscriptions import subscriptions_app
 from consumer.settings import SettingsError
@@ -24,11 +27,14 @@ app.command("settings")(show_settings)
 app.command("run")(run)
 app.command("health")(health)
 app.command("demo")(demo)
+app.command("doctor")(doctor)
 app.add_typer(db_app, name="db")
 app.add_typer(sellers_app, name="sellers")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(dlq_app, name="dlq")
 app.command("replay")(replay)
+app.command("changes")(changes)
+app.command("reconcile")(reconcile)
 
 
 @app.callback()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consumer.app.configs import seller_directory, shared_client
 from consumer.cli.support import fail, load_settings, run_async
 from consumer.settings import Settings
+from spapi.apis.notifications import MAX_PAGE_SIZE
 from spapi.client import SpApiClient
 from spapi.errors import SpApiError
 from spapi.regions import Region
@@ -26,8 +27,12 @@ from store import subscription_records as records
 from store.engine import create_engine
 from store.migrate import ensure_current
 from store.seller_directory import SellerDirectory, UnknownSeller
+from subscriptions.actions import describe_destination
 from subscriptions.config import ConfigError, DesiredConfig, load_config
+from subscriptions.directives import describe_directive, directive_dump
 from subscriptions.manager import ApplyResult, ManagerError, Plan, SubscriptionManager, delete_subscription
+from subscriptions.remote import RemoteState, read_remote
+from subscriptions.types import KNOWN_TYPES, UnknownNotificationType, check_type
 
 T = TypeVar("T")
 
@@ -151,9 +156,27 @@ def _jsonable(value: Any) -> Any:
 @subscriptions_app.command("list")
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document for scripts")] = False,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Ask Amazon what it holds (read-only) instead of the database")
+    ] = False,
+    types: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="With --remote: only this notification type (repeatable; default all)"),
+    ] = None,
+    sellers: Annotated[
+        list[str] | None,
+        typer.Option("--seller", help="With --remote: only this seller (repeatable; default all)"),
+    ] = None,
+    concurrency: ConcurrencyOption = 16,
 ) -> None:
-    """The destinations and subscriptions apply made or adopted (from the database; no SP-API calls)."""
+    """The destinations and subscriptions apply made or adopted (from the database; no SP-API calls), or
+    with --remote what Amazon holds."""
     settings = load_settings()
+    if remote:
+        _list_remote(settings, as_json, types or [], sellers or [], concurrency)
+        return
+    if types or sellers:
+        raise fail("--type and --seller go with --remote")
 
     async def go() -> tuple[list[records.DestinationRecord], list[records.SubscriptionRecord]]:
         engine = create_engine(settings.database_url)
@@ -185,6 +208,99 @@ def list_(
             f"{s.subscription_id:<40} {s.seller_id:<20} {s.notification_type:<36} "
             f"{s.payload_version:<10} {s.destination_id}"
         )
+
+
+def _list_remote(
+    settings: Settings, as_json: bool, types: list[str], sellers: list[str], concurrency: int
+) -> None:
+    """``list --remote``: what Amazon holds, through the shared rate budget; exit 1 when some seller or type
+    could not be read."""
+    try:
+        kinds = [check_type(t) for t in types]
+    except UnknownNotificationType as exc:
+        raise fail(str(exc)) from None
+    if not as_json:
+        count = len(kinds) or len(KNOWN_TYPES)
+        typer.echo(
+            f"asking Amazon about {count} notification type(s) per seller (getSubscriptions: 1 call/s per "
+            "seller after a burst of 5)",
+            err=True,
+        )
+
+    async def work(context: _Context) -> tuple[RemoteState, set[str]]:
+        state = await read_remote(
+            context.client, context.directory, sellers=sellers, types=kinds, concurrency=concurrency
+        )
+        recorded = {r.subscription_id for r in await records.list_subscriptions(context.engine)}
+        return state, recorded
+
+    async def go() -> tuple[RemoteState, set[str]]:
+        async with _context(settings) as context:
+            return await work(context)
+
+    try:
+        state, recorded = run_async(go())
+    except (ConfigError, ManagerError, UnknownSeller) as exc:
+        raise fail(str(exc)) from None
+    except SpApiError as exc:
+        raise fail(str(exc), code=1) from None
+    if as_json:
+        typer.echo(json.dumps(_remote_document(state, recorded), indent=2, sort_keys=True))
+    else:
+        for line in _remote_lines(state, recorded):
+            typer.echo(line)
+    if state.failures:
+        raise typer.Exit(1)
+
+
+def _remote_document(state: RemoteState, recorded: set[str]) -> dict[str, Any]:
+    return {
+        "destinations": [
+            {"spapi_region": region.value, **d.model_dump(mode="json", by_alias=True, exclude_none=True)}
+            for region, found in state.destinations.items()
+            for d in found
+        ],
+        "subscriptions": [
+            {
+                "seller_id": h.seller_id,
+                "notification_type": h.notification_type,
+                "subscription_id": h.subscription.subscription_id,
+                "payload_version": h.subscription.payload_version,
+                "destination_id": h.subscription.destination_id,
+                "processing_directive": directive_dump(h.subscription.processing_directive),
+                "recorded": h.subscription.subscription_id in recorded,
+            }
+            for h in state.subscriptions
+        ],
+        "failures": [
+            {"seller_id": f.seller_id, "notification_type": f.notification_type, "message": f.message}
+            for f in state.failures
+        ],
+    }
+
+
+def _remote_lines(state: RemoteState, recorded: set[str]) -> list[str]:
+    lines = [f"{'destination id':<40} {'region':<6} {'name':<20} resource"]
+    for region, found in state.destinations.items():
+        lines += [
+            f"{d.destination_id:<40} {region.value:<6} {d.name:<20} {describe_destination(d)}" for d in found
+        ]
+    lines += [
+        "",
+        f"{'subscription id':<40} {'seller':<20} {'type':<36} {'version':<10} {'destination':<40} recorded",
+    ]
+    for h in state.subscriptions:
+        sub = h.subscription
+        directive = describe_directive(sub.processing_directive)
+        lines.append(
+            f"{sub.subscription_id:<40} {h.seller_id:<20} {h.notification_type:<36} "
+            f"{sub.payload_version:<10} {sub.destination_id:<40} "
+            f"{'yes' if sub.subscription_id in recorded else 'no'}" + (f" [{directive}]" if directive else "")
+        )
+    if not state.subscriptions:
+        lines.append("(Amazon holds no subscriptions of these sellers to these types)")
+    lines += [f"x failed {f.describe()}" for f in state.failures]
+    return lines
 
 
 @subscriptions_app.command("delete")
@@ -227,10 +343,16 @@ def delete(
         if target is None:
             assert partner is not None
             assert kind is not None
-            current = await api.get_subscription(partner, kind)
-            if current is None:
+            held = await api.get_subscriptions(partner, [kind], page_size=MAX_PAGE_SIZE)
+            if not held:
                 return f"{seller_id} has no {kind} subscription: nothing to delete"
-            target = current.data.subscription_id
+            if len(held) > 1:
+                ids = ", ".join(s.subscription_id for s in held)
+                raise ConfigError(
+                    f"{seller_id} holds {len(held)} {kind} subscriptions (processing directives differ): "
+                    f"give the subscription id to delete, one of {ids}"
+                )
+            target = held[0].subscription_id
         if kind is None:
             raise ConfigError(f"subscription {target} is not recorded here: give its --type (and --seller)")
         await delete_subscription(context.client, partner, kind, target)

@@ -11,8 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from consumer.app.plugins import PluginError
+from consumer.app.startup import DatabaseUnreachable
 from consumer.intake.queue import QueueConfigurationError
 from consumer.ops.log_config import configure_logging
+from consumer.ops.redact import mask_passwords
 from consumer.settings import Settings, SettingsError
 from store.engine import UnsupportedDatabase
 from store.migrate import DatabaseNotMigrated
@@ -23,6 +25,7 @@ T = TypeVar("T")
 # Errors that mean "the configuration or environment is wrong": one clear line and exit 2, no traceback.
 SETUP_ERRORS = (
     SettingsError,
+    DatabaseUnreachable,
     DatabaseNotMigrated,
     QueueConfigurationError,
     UnsupportedDatabase,
@@ -36,7 +39,7 @@ def load_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        typer.echo(f"invalid settings:\n{exc}", err=True)
+        typer.echo(f"invalid settings:\n{mask_passwords(str(exc))}", err=True)
         raise typer.Exit(2) from None
     configure_logging(settings.log_level, settings.log_format)
     return settings
@@ -44,7 +47,7 @@ def load_settings() -> Settings:
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error on stderr; returns the Exit (status ``code``) for the caller to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {mask_passwords(message)}", err=True)
     return typer.Exit(code)
 
 

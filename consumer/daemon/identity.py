@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Column
+
 from spapi.notifications import Notification, find_selling_partner_id
 from spapi.notifications.envelope import ENVELOPE_KEYS, METADATA_KEYS
+from store.limits import max_length, text_problem, value_problem
+from store.tables import NOTIFICATIONS
+
+_LEDGER = NOTIFICATIONS.c
 
 
 @dataclass(frozen=True)
@@ -43,15 +49,21 @@ class Identity:
         if not isinstance(metadata, Mapping):
             return None
         notification_id = _pick(metadata, METADATA_KEYS["notification_id"])
-        if not isinstance(notification_id, str) or not notification_id or len(notification_id) > 128:
+        # An id the ledger cannot store would only fail to be recorded: then there is no identity at all.
+        if not isinstance(notification_id, str) or not notification_id:
+            return None
+        if value_problem(notification_id, _LEDGER.notification_id) is not None:
             return None
         payload = _pick(raw, ENVELOPE_KEYS["payload"])
+        partner = find_selling_partner_id(payload) if isinstance(payload, Mapping) else None
+        kind = _text(_pick(raw, ENVELOPE_KEYS["notification_type"]), _LEDGER.notification_type)
+        version = _text(_pick(raw, ENVELOPE_KEYS["payload_version"]), _LEDGER.payload_version)
         return cls(
             notification_id=notification_id,
-            notification_type=_text(_pick(raw, ENVELOPE_KEYS["notification_type"])) or "UNKNOWN",
-            payload_version=_text(_pick(raw, ENVELOPE_KEYS["payload_version"])) or "",
-            selling_partner_id=find_selling_partner_id(payload) if isinstance(payload, Mapping) else None,
-            subscription_id=_text(_pick(metadata, METADATA_KEYS["subscription_id"])),
+            notification_type=kind or "UNKNOWN",
+            payload_version=version or "",
+            selling_partner_id=_text(partner, _LEDGER.selling_partner_id),
+            subscription_id=_text(_pick(metadata, METADATA_KEYS["subscription_id"]), _LEDGER.subscription_id),
             event_time=_time(_pick(raw, ENVELOPE_KEYS["event_time"])),
             publish_time=_time(_pick(metadata, METADATA_KEYS["publish_time"])),
         )
@@ -69,8 +81,12 @@ def _pick(obj: Mapping[str, Any], keys: tuple[str, str]) -> Any:
     return obj.get(pascal, obj.get(camel))
 
 
-def _text(value: Any) -> str | None:
-    return value[:128] if isinstance(value, str) and value else None
+def _text(value: Any, column: Column[Any]) -> str | None:
+    """A guessed value as its ledger column can hold it: clipped to the column, None when it is no text the
+    database takes (it is a guess; the DLQ keeps the message as it came)."""
+    if not isinstance(value, str) or not value or text_problem(value) is not None:
+        return None
+    return value[: max_length(column) or len(value)]
 
 
 def _time(value: Any) -> datetime | None:

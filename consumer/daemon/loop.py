@@ -1,39 +1,46 @@
 """The loop: long-polling receivers, bounded concurrency, acting on outcomes, and a graceful shutdown.
 
 Pollers ask SQS only for as many messages as there are free in-flight slots, so a received message starts
-at once and the heartbeat keeps it invisible for as long as its handler runs. On stop(): receiving stops,
-in-flight messages get ``shutdown_grace`` seconds to finish, the rest are made visible again at once
-(visibility 0) for another consumer, pending deletes are flushed, and run() returns.
+at once and the heartbeat keeps it invisible for as long as its handler runs. While the database or SQS
+cannot be reached, the outage gate pauses every poller (consumer.daemon.outage): messages in hand go back to
+the queue for ``retry_backoff_base`` seconds, and no receive is spent until a probe passes. On stop():
+receiving stops (a long poll under way is waited for, and what it brings is released), in-flight messages get
+``shutdown_grace`` seconds to finish, the rest are made visible again at once (visibility 0) for another
+consumer, pending deletes are flushed, and run() returns.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 
-from consumer.daemon.backoff import Backoff, retry_visibility
+from consumer.daemon.backoff import retry_visibility
 from consumer.daemon.capacity import Capacity
 from consumer.daemon.deleter import BatchDeleter
 from consumer.daemon.heartbeat import Heartbeat
 from consumer.daemon.in_flight import InFlight
+from consumer.daemon.outage import PROBE_TIMEOUT, Dependency, OutageGate
 from consumer.daemon.outcome import DeadLetter, Outcome, Retry, Settled
 from consumer.daemon.processor import Parsed, Processor
-from consumer.daemon.shutdown import GracefulShutdown
+from consumer.daemon.shutdown import GracefulShutdown, release
 from consumer.intake.dead_letter import DeadLetterQueue
 from consumer.intake.message import SqsMessage
 from consumer.intake.queue import MAX_BATCH, Queue
 from consumer.ops.health import HealthState
 from consumer.ops.metrics import Metrics
+from handlers.errors import Reason
 from store.engine import ping
 
 log = structlog.get_logger("consumer")
 
-RECEIVE_FAILURE_BACKOFF = Backoff(base=1.0, maximum=30.0)  # pause of a poller after a failed ReceiveMessage
-DATABASE_CHECK_INTERVAL = 10.0
+DATABASE_CHECK_INTERVAL = 5.0  # also how soon an idle daemon notices an outage
+# Beyond the long poll's wait, how long a shutdown waits for a receive under way to be answered.
+RECEIVE_ANSWER_MARGIN = 5.0
+# Transient failures that a database outage can cause: each asks the outage gate whether the database is down.
+OUTAGE_SUSPECTS = frozenset({Reason.DATABASE, Reason.TIMEOUT, Reason.HANDLER_ERROR})
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,22 @@ class Daemon:
         self.in_flight = InFlight()
         self.deleter = BatchDeleter(queue, metrics)
         self.heartbeat = Heartbeat(queue, self.in_flight, config.visibility_timeout, metrics)
-        self.shutdown = GracefulShutdown(config.shutdown_grace, queue, self.in_flight, self.deleter, metrics)
+        self.shutdown = GracefulShutdown(
+            config.shutdown_grace,
+            queue,
+            self.in_flight,
+            self.deleter,
+            metrics,
+            receive_deadline=config.receive_wait_seconds + RECEIVE_ANSWER_MARGIN,
+        )
+        self.gate = OutageGate(
+            {Dependency.DATABASE: lambda: ping(processor.engine), Dependency.SQS: queue.attributes},
+            metrics=metrics,
+            health=health,
+        )
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._receiving: set[asyncio.Task[None]] = set()  # pollers holding a receive (or its answer)
         self.http_port: int | None = None  # where /metrics, /healthz and /readyz are served, if anywhere
 
     def stop(self) -> None:
@@ -109,46 +129,69 @@ class Daemon:
         self, pollers: list[asyncio.Task[None]], background: list[asyncio.Task[None]]
     ) -> None:
         self.health.stopping = True
-        await self.shutdown.run(pollers, set(self._tasks))
+        await self.shutdown.run(pollers, set(self._tasks), receiving=set(self._receiving))
+        await self.gate.close()
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         log.info("daemon.stopped")
 
     async def _poll(self, index: int) -> None:
-        failures = 0
         while not self._stop.is_set():
+            await self.gate.wait_open()
             wanted = await self.capacity.take(MAX_BATCH)
+            if self._stop.is_set() or not self.gate.is_open:
+                await self.capacity.give_back(wanted)
+                continue
+            # From here until the messages are handed on or released, a shutdown waits instead of cancelling:
+            # SQS answers a receive cancelled mid-poll anyway, and its messages would stay invisible.
+            task = asyncio.current_task()
+            assert task is not None
+            self._receiving.add(task)
             try:
-                messages = await self.queue.receive(
-                    wanted, self.config.receive_wait_seconds, self.config.visibility_timeout
-                )
-            except asyncio.CancelledError:
-                await self.capacity.give_back(wanted)
-                raise
-            except Exception as exc:
-                await self.capacity.give_back(wanted)
-                failures += 1
-                self.metrics.sqs_errors.labels("ReceiveMessage").inc()
-                self.health.receive_failed(f"{type(exc).__name__}: {exc}")
-                pause = RECEIVE_FAILURE_BACKOFF.delay(failures - 1)
-                log.warning("sqs.receive_failed", poller=index, error=str(exc), retry_in_s=round(pause, 1))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), pause)
-                continue
-            failures = 0
-            self.metrics.receive_calls.inc()
-            self.health.receive_ok()
-            await self.capacity.give_back(wanted - len(messages))
-            if not messages:
-                continue
-            self.metrics.received.inc(len(messages))
-            for message in messages:
-                self.in_flight.add(message, self.config.visibility_timeout)
-            self.metrics.in_flight.inc(len(messages))
-            task = asyncio.create_task(self._work_batch(messages))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+                messages = await self._receive(index, wanted)
+                if messages:
+                    await self._hand_on(messages)
+            finally:
+                self._receiving.discard(task)
+
+    async def _receive(self, index: int, wanted: int) -> list[SqsMessage]:
+        try:
+            messages = await self.queue.receive(
+                wanted, self.config.receive_wait_seconds, self.config.visibility_timeout
+            )
+        except Exception as exc:
+            await self.capacity.give_back(wanted)
+            self.metrics.sqs_errors.labels("ReceiveMessage").inc()
+            log.warning("sqs.receive_failed", poller=index, error=f"{type(exc).__name__}: {exc}")
+            self.gate.trip(Dependency.SQS, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return []
+        self.metrics.receive_calls.inc()
+        self.health.receive_ok()
+        self.gate.receive_succeeded()
+        await self.capacity.give_back(wanted - len(messages))
+        return messages
+
+    async def _hand_on(self, messages: list[SqsMessage]) -> None:
+        """Start working on a received batch; or, when stopping or the database is down, release it."""
+        self.metrics.received.inc(len(messages))
+        if self._stop.is_set():
+            # The answer to a long poll that was under way when stop() was called.
+            released = await release(self.queue, messages)
+            self.metrics.released.inc(released)
+            await self.capacity.give_back(len(messages))
+            log.info("daemon.released", messages=len(messages), received_after_stop=True)
+            return
+        if self.gate.is_down(Dependency.DATABASE):
+            await self._release_for_outage(messages)
+            await self.capacity.give_back(len(messages))
+            return
+        for message in messages:
+            self.in_flight.add(message, self.config.visibility_timeout)
+        self.metrics.in_flight.inc(len(messages))
+        work = asyncio.create_task(self._work_batch(messages))
+        self._tasks.add(work)
+        work.add_done_callback(self._tasks.discard)
 
     async def _work_batch(self, messages: list[SqsMessage]) -> None:
         """Parse the batch, look its notifications up in the ledger in one query, then settle each."""
@@ -169,6 +212,10 @@ class Daemon:
             with structlog.contextvars.bound_contextvars(
                 message_id=message.message_id, receive_count=message.receive_count, **fields
             ):
+                if isinstance(parsed, Parsed) and self.gate.is_down(Dependency.DATABASE):
+                    # Its effects could not be committed: spend no SP-API call on it now.
+                    await self._release_for_outage([message])
+                    return
                 if isinstance(parsed, Parsed):
                     outcome = await self.processor.settle(
                         parsed, already_settled=parsed.identity.notification_id in settled
@@ -195,6 +242,8 @@ class Daemon:
             log.info("notification.settled", status=outcome.status, summary=outcome.summary)
         elif isinstance(outcome, DeadLetter):
             await self._dead_letter(message, outcome)
+        elif outcome.reason in OUTAGE_SUSPECTS and await self.gate.confirm(Dependency.DATABASE):
+            await self._release_for_outage([message])
         else:
             await self._back_off(message, outcome)
 
@@ -235,16 +284,29 @@ class Daemon:
             log.warning("sqs.backoff_failed", error=f"{type(exc).__name__}: {exc}")
         log.warning("message.retry", reason=outcome.reason.value, error=outcome.error, visible_in_s=seconds)
 
+    async def _release_for_outage(self, messages: list[SqsMessage]) -> None:
+        """Back to the queue for a short while, not counted as a failure: the database is down, not they."""
+        for message in messages:
+            self.in_flight.mark_acted(message)
+        seconds = max(1, round(self.config.retry_backoff_base))
+        await release(self.queue, messages, seconds)
+        self.metrics.outage_releases.labels(Dependency.DATABASE.value).inc(len(messages))
+        log.info("message.released_for_outage", messages=len(messages), visible_in_s=seconds)
+
     async def _tick(self) -> None:
         while True:
             self.health.loop_tick()
             await asyncio.sleep(1.0)
 
     async def _check_database(self) -> None:
+        """Notice an outage while idle too; during one, the gate's own probes take over."""
         while True:
-            try:
-                await ping(self.processor.engine)
-                self.health.database_ok()
-            except Exception as exc:
-                self.health.database_failed(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            if not self.gate.is_down(Dependency.DATABASE):
+                try:
+                    async with asyncio.timeout(PROBE_TIMEOUT):
+                        await ping(self.processor.engine)
+                    self.health.database_ok()
+                except Exception as exc:
+                    error = "no answer" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+                    self.gate.trip(Dependency.DATABASE, error.splitlines()[0])
             await asyncio.sleep(DATABASE_CHECK_INTERVAL)

@@ -19,6 +19,7 @@ from consumer.daemon.committer import GroupCommitter
 from consumer.daemon.failures import classify
 from consumer.daemon.identity import Identity
 from consumer.daemon.outcome import DeadLetter, Outcome, Retry, Settled
+from consumer.daemon.storable import check_storable, ledger_problems
 from consumer.intake.message import SqsMessage
 from consumer.intake.unwrap import unwrap
 from consumer.ops.metrics import Metrics
@@ -61,6 +62,7 @@ class Processor:
         *,
         application_id: str | None,
         handler_timeout: float = 600.0,
+        future_tolerance: float = 300.0,
         clock: Clock = utcnow,
     ) -> None:
         self.engine = engine
@@ -68,6 +70,7 @@ class Processor:
         self.metrics = metrics
         self.application_id = application_id
         self.handler_timeout = handler_timeout
+        self.future_tolerance = future_tolerance
         self.clock = clock
         self.committer = GroupCommitter(engine, clock)
 
@@ -79,10 +82,14 @@ class Processor:
             unwrapped = unwrap(message.body)
             identity = Identity.guess(unwrapped.notification)
             notification = parse_notification(unwrapped.notification)
-            identity = Identity.of(notification)
+            # Without a ledger row it could store, the notification is dead-lettered with no identity.
+            identity = None if ledger_problems(notification) else Identity.of(notification)
             self._check_application(notification)
+            handler = self.registry.resolve(notification.notification_type, notification.payload_version)
+            check_storable(notification, handler, received_at, self.future_tolerance)
         except Exception as exc:
             return classify(exc, identity)
+        assert identity is not None  # ledger_problems would have raised in check_storable
         self._observe_age(identity, received_at)
         envelope = "+".join(unwrapped.wrappers) or "sqs"
         return Parsed(notification, identity, _ledger_entry(identity, message, received_at, envelope))

@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING
 import aioboto3
 from pydantic import SecretStr
 
+from consumer.app.doctor import run_doctor
 from consumer.app.wiring import open_daemon
 from consumer.demo.local_aws import moto_server, pointed_at
 from consumer.demo.local_queues import DemoQueues, provision
 from consumer.demo.publish import publish
 from consumer.demo.sandbox import CLIENT_ID, CLIENT_SECRET, SELLERS, demo_sandbox
 from consumer.demo.stream import APPLICATION_ID, demo_stream
-from consumer.demo.subscribe import subscribe
+from consumer.demo.subscribe import DESIRED_STATE, desired_state, subscribe
 from consumer.demo.summary import DemoSummary, summarise
+from consumer.doctor.check import render
 from consumer.settings import Settings, SettingsError
 from spapi.regions import Region
 from store.engine import create_engine
@@ -129,6 +131,14 @@ async def run_demo(directory: Path, say: Callable[[str], None]) -> DemoRun:
                     daemon.stop()
                     await task
                 summary = await summarise(engine, session, queues, daemon.metrics)
+
+            # The delivery check, read-only, as an operator runs it: `spapi-notify doctor --config FILE`.
+            checks = await run_doctor(
+                settings, desired=desired_state(settings, queues), desired_path=DESIRED_STATE, session=session
+            )
+            say("spapi-notify doctor (the delivery check) against the local queue and the sandbox:")
+            for line in render(checks):
+                say(f"  {line}")
     return DemoRun(directory=directory, database_url=settings.database_url, summary=summary)
 
 

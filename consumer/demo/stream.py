@@ -100,6 +100,6 @@ def demo_stream() -> list[Delivery]:
         _direct(placed, "ORDER_CHANGE (order placed), delivered again"),
         _bridged(deleted, "LISTINGS_ITEM_STATUS_CHANGE (DELETED), via EventBridge"),
         _direct(cancelled_vendor, "REPORT_PROCESSING_FINISHED (CANCELLED, vendor)"),
-        _direct(offer, "ANY_OFFER_CHANGED (no handler: recorded as ignored)"),
+        _direct(offer, "ANY_OFFER_CHANGED (no dedicated handler: kept in notification_events)"),
         Delivery(body=MALFORMED_BODY, what="a malformed message"),
     ]

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consumer.app.configs import seller_directory, shared_client
 from consumer.demo.local_queues import DemoQueues
 from consumer.settings import Settings
-from subscriptions.config import parse_config
+from subscriptions.config import DesiredConfig, parse_config
 from subscriptions.manager import SubscriptionManager
 
 HANDLED_TYPES = {
@@ -17,9 +17,12 @@ HANDLED_TYPES = {
 }
 
 
-async def subscribe(settings: Settings, engine: AsyncEngine, queues: DemoQueues) -> list[str]:
-    """Apply the demo's desired state against the sandbox twice; the lines to show."""
-    config = parse_config(
+DESIRED_STATE = "the demo's subscriptions"
+
+
+def desired_state(settings: Settings, queues: DemoQueues) -> DesiredConfig:
+    """The demo's desired-state file: every seller subscribed to the three handled types, on the queue."""
+    return parse_config(
         {
             "region": settings.region.value,
             "destinations": {"demo-queue": {"sqs_arn": queues.arn}},
@@ -31,8 +34,13 @@ async def subscribe(settings: Settings, engine: AsyncEngine, queues: DemoQueues)
                 }
             ],
         },
-        source="the demo's subscriptions",
+        source=DESIRED_STATE,
     )
+
+
+async def subscribe(settings: Settings, engine: AsyncEngine, queues: DemoQueues) -> list[str]:
+    """Apply the demo's desired state against the sandbox twice; the lines to show."""
+    config = desired_state(settings, queues)
     directory = seller_directory(settings, engine)
     async with shared_client(settings, engine) as client:
         manager = SubscriptionManager(client, directory, engine, region=settings.region)

@@ -1,8 +1,10 @@
-"""Liveness, readiness and /metrics over HTTP, served from a thread so a wedged event loop is still seen.
+"""Liveness, readiness, /metrics and /status over HTTP, served from a thread so a wedged event loop is
+still seen.
 
 The event loop reports in (``loop_tick``, ``receive_ok``, ``database_ok``); the HTTP thread only reads those
 times. /healthz fails when the loop stopped ticking; /readyz also when SQS or the database is unreachable,
-or the daemon is shutting down.
+or the daemon is shutting down. /status renders the newest snapshot the event loop published on the
+StatusBoard (consumer.ops.status): the HTTP thread never queries the database itself.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
+from consumer.ops.status import StatusBoard
+from consumer.ops.status_page import render_status
+
 Clock = Callable[[], float]
 StartResponse = Callable[..., Any]
+# How long a /status request waits for the event loop to publish a fresh snapshot before showing the newest.
+STATUS_WAIT_SECONDS = 2.0
 
 
 @dataclass
@@ -74,8 +82,11 @@ class HealthState:
         return ok, detail
 
 
-def health_app(state: HealthState, registry: CollectorRegistry) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app answering /healthz, /readyz (JSON, 503 when failing) and /metrics."""
+def health_app(
+    state: HealthState, registry: CollectorRegistry, board: StatusBoard | None = None
+) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app answering /healthz, /readyz (JSON, 503 when failing), /metrics and, with a ``board``,
+    /status (HTML)."""
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -89,8 +100,20 @@ def health_app(state: HealthState, registry: CollectorRegistry) -> Callable[...,
         if path == "/metrics":
             result: Iterable[bytes] = metrics(environ, start_response)
             return result
+        if path == "/status" and board is not None:
+            snapshot = board.fresh(STATUS_WAIT_SECONDS)
+            page = render_status(snapshot, state.ready(), datetime.now(UTC)).encode()
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(page))),
+                    ("Cache-Control", "no-store"),
+                ],
+            )
+            return [page]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found: try /metrics, /healthz or /readyz\n"]
+        return [b"not found: try /metrics, /healthz, /readyz or /status\n"]
 
     return app
 
@@ -107,11 +130,18 @@ class _QuietHandler(WSGIRequestHandler):
 class HealthServer:
     """The health and metrics endpoints on a thread of their own; ``port`` is the one actually bound."""
 
-    def __init__(self, state: HealthState, registry: CollectorRegistry, host: str, port: int) -> None:
+    def __init__(
+        self,
+        state: HealthState,
+        registry: CollectorRegistry,
+        host: str,
+        port: int,
+        board: StatusBoard | None = None,
+    ) -> None:
         self._server = make_server(
             host,
             port,
-            health_app(state, registry),
+            health_app(state, registry, board),
             server_class=_ThreadingServer,
             handler_class=_QuietHandler,
         )

@@ -8,6 +8,8 @@ from typing import Literal
 
 import structlog
 
+from consumer.ops.redact import mask_log_event
+
 # These libraries log full URLs at INFO, and report-document URLs are presigned: anyone holding one can
 # download the report until it expires. Keep them at WARNING.
 _QUIET = (
@@ -55,6 +57,7 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
+        mask_log_event,  # last: exception text too
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from handlers.errors import Reason
+
 PREFIX = "spapi_notify"
 # Handler latency: from milliseconds (a duplicate) to minutes (a large report download).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 # Age of a notification when we process it: seconds normally, hours when a backlog or outage built up.
 AGE_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
+# Waiting for a rate-limit slot: none at all normally, up to SPAPI_NOTIFY_RATE_LIMIT_MAX_WAIT under a backlog.
+WAIT_BUCKETS = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
 class Metrics:
@@ -66,3 +70,103 @@ class Metrics:
         self.released = Counter(
             f"{PREFIX}_released_on_shutdown", "Messages made visible again at shutdown", registry=r
         )
+        # --- reconciliation ---
+        self.orders_missed = Counter(
+            f"{PREFIX}_reconcile_orders_missed",
+            "Orders a sweep wrote because no notification had brought their version",
+            ["seller"],
+            registry=r,
+        )
+        self.reconcile_lag = Gauge(
+            f"{PREFIX}_reconcile_lag_seconds",
+            "now - the seller's high-water mark (changes older than this are reconciled)",
+            ["seller"],
+            registry=r,
+        )
+        self.sweep_failures = Counter(
+            f"{PREFIX}_reconcile_sweep_failures", "Sweeps that ended with an error", ["seller"], registry=r
+        )
+        self.subscription_silent = Counter(
+            f"{PREFIX}_subscription_silent",
+            "Sweeps that found missed orders while no notification of the type arrived for the seller",
+            ["seller", "type"],
+            registry=r,
+        )
+        # --- outages (consumer.daemon.outage) ---
+        self.receiving_paused = Gauge(
+            f"{PREFIX}_receiving_paused",
+            "1 while receiving is paused because this dependency cannot be reached",
+            ["dependency"],
+            registry=r,
+        )
+        self.outages = Counter(
+            f"{PREFIX}_outages",
+            "Pauses begun because a dependency could not be reached",
+            ["dependency"],
+            registry=r,
+        )
+        self.outage_releases = Counter(
+            f"{PREFIX}_outage_releases",
+            "Messages released with a short visibility during an outage (not counted as failures)",
+            ["dependency"],
+            registry=r,
+        )
+        for dependency in ("database", "sqs"):  # consumer.daemon.outage.Dependency, exported from the start
+            self.receiving_paused.labels(dependency).set(0)
+            self.outages.labels(dependency)
+            self.outage_releases.labels(dependency)
+        # --- the change feed (consumer.changes) ---
+        self.changes_pruned = Counter(
+            f"{PREFIX}_changes_pruned",
+            "Changes deleted from the change feed after SPAPI_NOTIFY_CHANGES_RETENTION_DAYS",
+            registry=r,
+        )
+        # --- operators: SP-API calls, queue depths, rate budget, readiness (alerts, dashboard, /status) ---
+        self.spapi_calls = Counter(
+            f"{PREFIX}_spapi_calls",
+            "SP-API call attempts by operation and HTTP status (error: no answer); retries count again",
+            ["operation", "status"],
+            registry=r,
+        )
+        self.spapi_wait = Histogram(
+            f"{PREFIX}_spapi_wait_seconds",
+            "Time an SP-API call attempt waited for its slot of the shared rate budget",
+            ["operation"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.spapi_duration = Histogram(
+            f"{PREFIX}_spapi_call_duration_seconds",
+            "Time from sending an SP-API request to its answer",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.queue_messages = Gauge(
+            f"{PREFIX}_queue_messages",
+            "SQS's approximate message counts of the source and the dead-letter queue",
+            ["queue", "state"],
+            registry=r,
+        )
+        self.budget_wait = Gauge(
+            f"{PREFIX}_rate_budget_wait_seconds",
+            "Seconds a call of this seller and operation asking now would wait for its slot",
+            ["seller", "operation"],
+            registry=r,
+        )
+        self.budget_used = Gauge(
+            f"{PREFIX}_rate_budget_used_ratio",
+            "Share of the key's burst spent (0: the whole burst is free, 1: calls wait for the rate)",
+            ["seller", "operation"],
+            registry=r,
+        )
+        self.ready = Gauge(
+            f"{PREFIX}_ready",
+            "1 while /readyz answers 200 (SQS and the database reachable, not stopping)",
+            registry=r,
+        )
+        # Every reason is exported from the start, at 0: a process's first dead letter or failure of a reason
+        # is then an increase that alerts see, not the birth of a series that increase() cannot see.
+        for reason in Reason:
+            self.dead_lettered.labels(reason.value)
+            self.failed.labels(reason.value)

@@ -32,6 +32,10 @@ DELETE_DESTINATION = Operation.of("notifications.deleteDestination")
 
 _DESTINATIONS = TypeAdapter(list[Destination])
 
+# getSubscriptions' pageSize bounds (the model: minimum 30, maximum 100, default 30).
+MIN_PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100
+
 
 class NotificationsApi:
     """Destinations (grantless) and subscriptions (per selling partner)."""
@@ -111,7 +115,21 @@ class NotificationsApi:
         payload_version: str | None = None,
         page_size: int | None = None,
     ) -> list[Subscription]:
-        """Every subscription of the partner for these types, following nextToken."""
+        """Every subscription of the partner to the type, across payload versions unless ``payload_version``
+        is given, following nextToken. Several subscriptions to one type differ by their processing
+        directive (filter expressions, event filters).
+
+        The model takes the types as a list but allows one per request (``maxItems: 1``), and ``pageSize``
+        from 30 to 100 (default 30): anything else is a ValueError before any call.
+        """
+        if len(notification_types) != 1 or isinstance(notification_types, str):
+            raise ValueError(
+                "getSubscriptions takes exactly one notification type per request (the model's maxItems is 1)"
+            )
+        if page_size is not None and not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(
+                f"getSubscriptions' pageSize is {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}, not {page_size}"
+            )
         found: list[Subscription] = []
         next_token: str | None = None
         while True:

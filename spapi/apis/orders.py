@@ -81,11 +81,13 @@ class OrdersApi:
         marketplace_ids: Sequence[str],
         created_after: datetime | None = None,
         last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
         included_data: Sequence[str] = (),
         max_results_per_page: int | None = None,
         pagination_token: str | None = None,
     ) -> ApiResult[SearchOrdersResponse]:
-        """One page of searchOrders; pass ``data.pagination.next_token`` back for the next."""
+        """One page of searchOrders; pass ``data.pagination.next_token`` back for the next, with the same
+        other parameters (Amazon refuses a token sent with different ones; tokens expire after 24 hours)."""
         if created_after is None and last_updated_after is None and pagination_token is None:
             raise ValueError("searchOrders needs created_after or last_updated_after")
         response = await self._requester.request(
@@ -95,6 +97,7 @@ class OrdersApi:
                 "marketplaceIds": list(marketplace_ids),
                 "createdAfter": created_after.isoformat() if created_after else None,
                 "lastUpdatedAfter": last_updated_after.isoformat() if last_updated_after else None,
+                "lastUpdatedBefore": last_updated_before.isoformat() if last_updated_before else None,
                 "includedData": list(included_data),
                 "maxResultsPerPage": max_results_per_page,
                 "paginationToken": pagination_token,

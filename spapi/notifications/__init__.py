@@ -1,6 +1,14 @@
 """Typed SP-API notifications: the normalized envelope, payload models, and ``parse_notification``."""
 
 from spapi.notifications.envelope import KeyCase, Notification, NotificationMetadata
+from spapi.notifications.fba_outbound_shipment_status import (
+    FbaOutboundShipmentStatusNotification,
+    FbaOutboundShipmentStatusPayload,
+)
+from spapi.notifications.feed_processing_finished import (
+    FeedProcessingFinishedNotification,
+    FeedProcessingFinishedPayload,
+)
 from spapi.notifications.listings_item_status_change import ListingsItemStatusChangePayload
 from spapi.notifications.order_change import (
     OrderChangeNotification,
@@ -25,6 +33,10 @@ ReportProcessingFinished = Notification[ReportProcessingFinishedPayload]
 __all__ = [
     "PAYLOAD_MODELS",
     "TYPE_ALIASES",
+    "FbaOutboundShipmentStatusNotification",
+    "FbaOutboundShipmentStatusPayload",
+    "FeedProcessingFinishedNotification",
+    "FeedProcessingFinishedPayload",
     "KeyCase",
     "ListingsItemStatusChange",
     "ListingsItemStatusChangePayload",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from spapi.notifications.fba_outbound_shipment_status import FbaOutboundShipmentStatusPayload
+from spapi.notifications.feed_processing_finished import FeedProcessingFinishedPayload
 from spapi.notifications.listings_item_status_change import ListingsItemStatusChangePayload
 from spapi.notifications.order_change import OrderChangePayload
 from spapi.notifications.report_processing_finished import ReportProcessingFinishedPayload
@@ -13,6 +15,8 @@ PAYLOAD_MODELS: Mapping[tuple[str, str], type[TypedPayload]] = {
     ("ORDER_CHANGE", "1.0"): OrderChangePayload,
     ("LISTINGS_ITEM_STATUS_CHANGE", "1.0"): ListingsItemStatusChangePayload,
     ("REPORT_PROCESSING_FINISHED", "2020-09-04"): ReportProcessingFinishedPayload,
+    ("FEED_PROCESSING_FINISHED", "2020-09-04"): FeedProcessingFinishedPayload,
+    ("FBA_OUTBOUND_SHIPMENT_STATUS", "1.0"): FbaOutboundShipmentStatusPayload,
 }
 
 # Spellings of a type that are accepted and normalized to the type Amazon actually sends.

@@ -1,8 +1,12 @@
 """The client's side of the budget: which keys a call spends, at what pace, and how long it waits.
 
 A call waits for its selling partner's slot first and only then takes the application-wide slot (where
-Amazon keeps one): a partner with a deep backlog holds the application's bucket only at its own pace, so it
-never starves the others.
+Amazon keeps one): a partner with a deep backlog holds the application's bucket only at its own pace. Even
+when the partners' own paces add up to more than the application's bucket gives, none starves the others:
+in each process a partner holds one place in the application's queue at a time, and asks for the next only
+when that one's slot has come, so partners take turns instead of one backlog's reservations standing ahead
+of every call that comes after them. And a key's reservations from one process go to the budget one at a
+time: a deep backlog holds one database connection, not the pool the other partners' calls need too.
 
 A slot granted ahead is a promise about time: should this process wake late (a busy event loop), several
 callers could go at once where their slots were spread out. Each key's sends from this process therefore also
@@ -26,6 +30,7 @@ from spapi.pacing.application_plans import APPLICATION_PLANS
 from spapi.pacing.budget import BudgetState, BudgetStore, Reservation, rescaled, take_slot
 from spapi.pacing.headroom import DEFAULT_HEADROOM, Headroom
 from spapi.pacing.keys import CallKey
+from spapi.pacing.turns import Turns
 from spapi.usage_plans import USAGE_PLANS
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -74,6 +79,8 @@ class Pacer:
         self._changed: dict[str, asyncio.Event] = {}
         self._sent: dict[str, tuple[float, float]] = {}  # the local gate's TAT per key, and its interval
         self._refreshed: dict[str, float] = {}
+        self._reserving = Turns()  # per budget key: one reservation of this process in flight
+        self._application_turns = Turns()  # per (application key, partner): one place in its queue
 
     def plan(self, operation: str) -> UsagePlan:
         """The default usage plan of an operation (the models' Usage Plan table, or an override)."""
@@ -98,17 +105,29 @@ class Pacer:
         """
         waited = 0.0
         for reservation in self.reservations(call):
-            left = None if self._max_wait is None else max(0.0, self._max_wait - waited)
-            slot = await self.budget.reserve(reservation, left)
-            if not slot.reserved:
-                raise RateLimitWaitExceeded(
-                    call.operation, call.label, waited + slot.wait, self._max_wait or 0.0
-                )
-            waiter = _Waiter(self._clock() + slot.wait, slot.interval, slot.tolerance)
-            if slot.wait > 0:
-                waited += await self._wait(reservation.key, waiter)
-            waited += await self._gate(reservation.key, waiter.interval, waiter.tolerance)
+            if reservation.key == call.budget:
+                waited += await self._take_slot(call, reservation, waited)
+                continue
+            started = self._clock()
+            async with self._application_turns.take((reservation.key, call.budget)) as queued:
+                waited += self._clock() - started if queued else 0.0
+                waited += await self._take_slot(call, reservation, waited)
         return waited
+
+    async def _take_slot(self, call: CallKey, reservation: Reservation, waited: float) -> float:
+        """Reserve the key's slot and wait for it; returns the seconds waited (``waited``: before this)."""
+        started = self._clock()
+        async with self._reserving.take(reservation.key) as queued:
+            queue = self._clock() - started if queued else 0.0
+            left = None if self._max_wait is None else max(0.0, self._max_wait - waited - queue)
+            slot = await self.budget.reserve(reservation, left)
+        if not slot.reserved:
+            raise RateLimitWaitExceeded(
+                call.operation, call.label, waited + queue + slot.wait, self._max_wait or 0.0
+            )
+        waiter = _Waiter(self._clock() + slot.wait, slot.interval, slot.tolerance)
+        slept = await self._wait(reservation.key, waiter) if slot.wait > 0 else 0.0
+        return queue + slept + await self._gate(reservation.key, waiter.interval, waiter.tolerance)
 
     async def _gate(self, key: str, interval: float, tolerance: float) -> float:
         """This process's own GCRA step on the key, at send time (see the module docstring)."""

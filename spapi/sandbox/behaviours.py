@@ -16,6 +16,7 @@ from spapi.sandbox import catalog
 from spapi.sandbox.documents import Grant, new_signature, presigned_url
 from spapi.sandbox.errors import invalid_input
 from spapi.sandbox.notifications_api import NOTIFICATION_BEHAVIOURS, NotificationsBehaviour
+from spapi.sandbox.order_search import SEARCH_ORDERS, search_orders
 from spapi.sandbox.responders import SandboxRequest, SandboxResponse
 from spapi.sandbox.state import SandboxState, expires_in
 from spapi.sandbox.tokens import RestrictedResource
@@ -35,6 +36,8 @@ def _on_notifications(behaviour: NotificationsBehaviour) -> Behaviour:
 CREATE_RDT = "tokens_2021-03-01.createRestrictedDataToken"
 GET_REPORT = "reports_2021-06-30.getReport"
 GET_REPORT_DOCUMENT = "reports_2021-06-30.getReportDocument"
+GET_FEED = "feeds_2021-06-30.getFeed"
+GET_FEED_DOCUMENT = "feeds_2021-06-30.getFeedDocument"
 
 
 @cache
@@ -86,7 +89,24 @@ def create_restricted_data_token(state: SandboxState, request: SandboxRequest) -
 
 def get_report_document(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
     """getReportDocument: a presigned URL for a document the sandbox holds; None for any other id."""
-    document_id = request.path_params["reportDocumentId"]
+    return _document(state, request, request.path_params["reportDocumentId"], "reportDocumentId")
+
+
+def get_feed_document(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getFeedDocument: a presigned URL for a document the sandbox holds (a feed's processing report)."""
+    return _document(state, request, request.path_params["feedDocumentId"], "feedDocumentId")
+
+
+def get_feed(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:
+    """getFeed: a feed the sandbox holds; None for any other id."""
+    with state.lock:
+        feed = state.feeds.get(request.path_params["feedId"])
+    return None if feed is None else SandboxResponse(200, feed)
+
+
+def _document(
+    state: SandboxState, request: SandboxRequest, document_id: str, id_key: str
+) -> SandboxResponse | None:
     signature = new_signature()
     with state.lock:
         document = state.documents.get(document_id)
@@ -100,7 +120,7 @@ def get_report_document(state: SandboxState, request: SandboxRequest) -> Sandbox
                 del state.grants[old]
         state.grants[signature] = Grant(document_id, now + ttl)
     body: dict[str, Any] = {
-        "reportDocumentId": document_id,
+        id_key: document_id,
         "url": presigned_url(request.base_url, document_id, signature, ttl),
     }
     if document.compression:
@@ -119,7 +139,10 @@ BEHAVIOURS: Mapping[str, Behaviour] = {
     CREATE_RDT: create_restricted_data_token,
     GET_REPORT_DOCUMENT: get_report_document,
     GET_REPORT: get_report,
+    GET_FEED: get_feed,
+    GET_FEED_DOCUMENT: get_feed_document,
     catalog.GET_ORDER: catalog.get_order,
+    SEARCH_ORDERS: search_orders,
     catalog.GET_LISTINGS_ITEM: catalog.get_listings_item,
     **{key: _on_notifications(behaviour) for key, behaviour in NOTIFICATION_BEHAVIOURS.items()},
 }

@@ -102,10 +102,14 @@ def example_listings_item(sku: str, **changes: Any) -> dict[str, Any]:
     return item
 
 
-def put_order(state: SandboxState, order: Mapping[str, Any]) -> None:
-    """Make getOrder answer (a copy of) this ``order`` object under its orderId."""
+def put_order(state: SandboxState, order: Mapping[str, Any], seller_id: str | None = None) -> None:
+    """Make getOrder answer (a copy of) this ``order`` object under its orderId; with ``seller_id``,
+    searchOrders finds it for that seller too (spapi.sandbox.order_search)."""
+    order_id = str(order["orderId"])
     with state.lock:
-        state.orders[str(order["orderId"])] = copy.deepcopy(dict(order))
+        state.orders[order_id] = copy.deepcopy(dict(order))
+        if seller_id is not None:
+            state.order_sellers[order_id] = seller_id
 
 
 def put_listing(state: SandboxState, seller_id: str, item: Mapping[str, Any] | None, sku: str = "") -> None:
@@ -132,13 +136,23 @@ def get_order(state: SandboxState, request: SandboxRequest) -> SandboxResponse |
         strict = state.strict_catalog
     if stored is None:
         return _not_found(f"Order {order_id}") if strict else None
-    wanted = {_ORDER_DATASETS[d] for d in _csv(request, "includedData") if d in _ORDER_DATASETS}
+    return SandboxResponse(200, {"order": with_datasets(stored, _csv(request, "includedData"))})
+
+
+def with_datasets(stored: Mapping[str, Any], included_data: list[str]) -> dict[str, Any]:
+    """A copy of a stored order with only the datasets ``included_data`` names (getOrder, searchOrders)."""
+    wanted = {_ORDER_DATASETS[d] for d in included_data if d in _ORDER_DATASETS}
     dropped = set(_ORDER_DATASETS.values()) - wanted
-    order = {k: v for k, v in copy.deepcopy(stored).items() if k not in dropped}
+    order = {k: v for k, v in copy.deepcopy(dict(stored)).items() if k not in dropped}
     order["orderItems"] = [
         {k: v for k, v in item.items() if k not in dropped} for item in order.get("orderItems", [])
     ]
-    return SandboxResponse(200, {"order": order})
+    return order
+
+
+def csv_values(request: SandboxRequest, name: str) -> list[str]:
+    """A query array's values: SP-API sends them comma-separated."""
+    return _csv(request, name)
 
 
 def get_listings_item(state: SandboxState, request: SandboxRequest) -> SandboxResponse | None:

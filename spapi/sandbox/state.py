@@ -22,6 +22,7 @@ from spapi.sandbox.faults import Fault, Faults
 from spapi.sandbox.notifications_api import NotificationsState
 from spapi.sandbox.ratelimit import RateLimits
 from spapi.sandbox.responders import Responder, json_responder
+from spapi.sandbox.search_cursor import SearchCursor
 from spapi.sandbox.tokens import IssuedToken, RestrictedResource, TokenKind, new_token
 
 # Fault-injection key of the LWA token endpoint (SP-API operations use their operation key).
@@ -107,9 +108,16 @@ class SandboxState:
         self.documents: dict[str, StoredDocument] = {}
         self.grants: dict[str, Grant] = {}
         self.reports: dict[str, dict[str, Any]] = {}
+        # getFeed's feeds by id; their result documents are served from ``documents`` like report documents.
+        self.feeds: dict[str, dict[str, Any]] = {}
         # spapi.sandbox.catalog: getOrder's orders by id, getListingsItem's items by (seller, SKU) (None:
         # deleted); unknown ids answer from the examples, or 404 with strict_catalog.
         self.orders: dict[str, dict[str, Any]] = {}
+        # spapi.sandbox.order_search: whose orders searchOrders finds (put_order's seller_id), its pagination
+        # tokens, and the wall clock its time bounds are checked against ("two minutes before the request").
+        self.order_sellers: dict[str, str] = {}
+        self.search_tokens: dict[str, SearchCursor] = {}
+        self.wall_clock: Callable[[], float] = time.time
         self.listings: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.strict_catalog = False
         # spapi.sandbox.notifications_api: destinations and subscriptions (strict: unknown ids are 404).
@@ -265,6 +273,14 @@ class SandboxState:
             raise ValueError("a report needs a string reportId")
         with self.lock:
             self.reports[report_id] = dict(report)
+
+    def add_feed(self, feed: Mapping[str, Any]) -> None:
+        """Answer getFeed(feed["feedId"]) with ``feed`` (its result document: add_document)."""
+        feed_id = feed.get("feedId")
+        if not isinstance(feed_id, str) or not feed_id:
+            raise ValueError("a feed needs a string feedId")
+        with self.lock:
+            self.feeds[feed_id] = dict(feed)
 
     # -- history -----------------------------------------------------------------------------------------
 

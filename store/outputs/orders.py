@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from store.changes.append import upsert_with_change
 from store.engine import read_only
+from store.outputs.event_time import applied_event_time
 from store.tables import ORDER_ITEMS, ORDERS
 from store.upsert import insert
 
@@ -29,9 +31,17 @@ async def stored_version(engine: AsyncEngine, order_id: str) -> datetime | None:
 
 
 async def upsert_order(
-    connection: AsyncConnection, order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
+    connection: AsyncConnection,
+    order: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    *,
+    notification_id: str | None = None,
 ) -> bool:
-    """Write the order and its items unless what is stored is newer; True when the order was written."""
+    """Write the order and its items unless what is stored is newer; True when the order was written.
+
+    A write appends a change of the order to the change feed (its items are part of it), naming
+    ``notification_id`` when a notification brought it (None for other writers, such as a sweep).
+    """
     statement = insert(connection, ORDERS).values(**order)
     new, stored = statement.excluded, ORDERS.c
     newer = or_(
@@ -40,25 +50,27 @@ async def upsert_order(
         and_(
             new.last_updated_time == stored.last_updated_time,
             new.last_event_time.is_not(None),
-            or_(stored.last_event_time.is_(None), new.last_event_time > stored.last_event_time),
+            or_(stored.last_event_time.is_(None), new.last_event_time > applied_event_time(stored)),
         ),
     )
     changes = {c.name: new[c.name] for c in ORDERS.c if not c.primary_key}
     # A newer fetch reached through an older notification keeps the newest EventTime seen.
     changes["last_event_time"] = case(
-        (new.last_event_time.is_(None), stored.last_event_time),
+        (new.last_event_time.is_(None), applied_event_time(stored)),
         (stored.last_event_time.is_(None), new.last_event_time),
-        (new.last_event_time > stored.last_event_time, new.last_event_time),
-        else_=stored.last_event_time,
+        (new.last_event_time > applied_event_time(stored), new.last_event_time),
+        else_=applied_event_time(stored),
     )
-    written = await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ORDERS.c.amazon_order_id], set_=changes, where=newer
-        ).returning(ORDERS.c.amazon_order_id)
+    written = await upsert_with_change(
+        connection,
+        statement.on_conflict_do_update(index_elements=[ORDERS.c.amazon_order_id], set_=changes, where=newer),
+        ORDERS,
+        order,
+        notification_id,
     )
-    # No row back: what is stored is newer. The row lock (PostgreSQL) or the database lock (SQLite) held
+    # Nothing written: what is stored is newer. The row lock (PostgreSQL) or the database lock (SQLite) held
     # since the upsert keeps another daemon's items from interleaving with these.
-    if written.first() is None:
+    if written is None:
         return False
     if items:
         rows = insert(connection, ORDER_ITEMS).values(list(items))

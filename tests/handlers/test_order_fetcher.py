@@ -31,11 +31,13 @@ class FakeAmazon:
     def __init__(self) -> None:
         self.versions: dict[str, datetime] = {}
         self.calls: list[str] = []
+        self.newest: list[datetime | None] = []  # what each fetch was told it must reflect
         self.gate: asyncio.Event | None = None
         self.fail_with: Exception | None = None
 
-    async def fetch(self, key: str) -> Fetched:
+    async def fetch(self, key: str, newest: datetime | None) -> Fetched:
         self.calls.append(key)
+        self.newest.append(newest)
         fetched = Fetched(key, len(self.calls), self.versions.get(key, T0))  # Amazon's state when asked
         if self.gate is not None:
             await self.gate.wait()
@@ -62,6 +64,15 @@ async def test_callers_arriving_before_the_fetch_fires_share_it() -> None:
     assert all(r.key == "b" for r in results[5:])
     assert fetcher.stats.fetches == 2
     assert fetcher.stats.joined == 6
+
+
+async def test_a_fetch_is_told_the_newest_event_it_serves() -> None:
+    amazon = FakeAmazon()
+    fetcher = coalescer(amazon, window=0.01)
+    await asyncio.gather(fetcher.get("a", t(3)), fetcher.get("a", t(7)), fetcher.get("a", t(5)))
+    await asyncio.gather(fetcher.get("b", t(3)), fetcher.get("b", None))
+    # A caller without an event time is served only by a fresh value: nothing bounds what it needs.
+    assert amazon.newest == [t(7), None]
 
 
 async def test_a_recent_result_is_reused_only_when_it_reflects_the_event() -> None:

@@ -89,6 +89,8 @@ def test_kustomize_renders_when_kubectl_is_available() -> None:
             "Job",
             "TriggerAuthentication",
             "ScaledObject",
+            "PodMonitor",
+            "PrometheusRule",
         ]
     )
     for document in rendered:
@@ -190,6 +192,18 @@ def test_scaled_object_watches_the_configured_queue(
     assert metadata["awsRegion"] == config["AWS_DEFAULT_REGION"]
     assert f"sqs.{metadata['awsRegion']}.amazonaws.com" in metadata["queueURL"]
     assert int(metadata["queueLength"]) > 0
+
+
+def test_pod_monitor_scrapes_the_consumer_pods_metrics_port(deployment: dict[str, Any]) -> None:
+    monitor = one("podmonitor.yaml", "PodMonitor")["spec"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert monitor["selector"]["matchLabels"].items() <= pod_labels.items()
+    (endpoint,) = monitor["podMetricsEndpoints"]
+    assert endpoint["path"] == "/metrics"
+    assert resolve_port(consumer_container(deployment), endpoint["port"]) == METRICS_PORT
+    # The operator picks monitors and rules by the same label of its Prometheus resource.
+    rule = one("prometheusrule.yaml", "PrometheusRule")
+    assert one("podmonitor.yaml", "PodMonitor")["metadata"]["labels"] == rule["metadata"]["labels"]
 
 
 def test_db_upgrade_job_runs_the_migrations(config: dict[str, str]) -> None:

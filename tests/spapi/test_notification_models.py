@@ -14,6 +14,8 @@ from handlers.errors import Reason
 from spapi.model_catalog import NOTIFICATION_SCHEMAS_DIR, notification_schema_files
 from spapi.notifications import (
     PAYLOAD_MODELS,
+    FbaOutboundShipmentStatusPayload,
+    FeedProcessingFinishedPayload,
     ListingsItemStatusChangePayload,
     Notification,
     NotificationMetadata,
@@ -65,16 +67,16 @@ EXPECTED: dict[tuple[str, int], tuple[str, str, str, type[TypedPayload] | None, 
     ),
     # Amazon's example really has placeholders: NotificationId "requestId", SellerId "merchantId".
     ("FBAOutboundShipmentStatusNotification", 0): (
-        "FBA_OUTBOUND_SHIPMENT_STATUS", "1.0", "requestId", None, "merchantId"
+        "FBA_OUTBOUND_SHIPMENT_STATUS", "1.0", "requestId", FbaOutboundShipmentStatusPayload, "merchantId"
     ),
     ("FeePromotionNotification", 0): (
         "FEE_PROMOTION", "1.0", D0E9, None, "AJH434853485"
     ),
     ("FeedProcessingFinishedNotification", 0): (
-        "FEED_PROCESSING_FINISHED", "2020-09-04", D0E9, None, "A3TH9S8BH6GOGM"
+        "FEED_PROCESSING_FINISHED", "2020-09-04", D0E9, FeedProcessingFinishedPayload, "A3TH9S8BH6GOGM"
     ),
     ("FeedProcessingFinishedNotification", 1): (
-        "FEED_PROCESSING_FINISHED", "2020-09-04", D0E9, None, "amzn1.vg.6213651"
+        "FEED_PROCESSING_FINISHED", "2020-09-04", D0E9, FeedProcessingFinishedPayload, "amzn1.vg.6213651"
     ),
     ("FulfillmentOrderStatusNotification", 0): (
         "FULFILLMENT_ORDER_STATUS", "1.0", D0E9, None, "A3TH9S8BH6GOGM"
@@ -243,12 +245,35 @@ def test_report_processing_finished_example_fields(index: int, seller_id: str | 
     assert report.report_document_id == "amzn1.tortuga.3.edbcd0d8-3434-8222-1234-52ad8ade1208.REP4567URI9BMZ"
 
 
-def test_registry_has_the_three_typed_payloads() -> None:
+def test_registry_has_the_five_typed_payloads() -> None:
     assert dict(PAYLOAD_MODELS) == {
         ("ORDER_CHANGE", "1.0"): OrderChangePayload,
         ("LISTINGS_ITEM_STATUS_CHANGE", "1.0"): ListingsItemStatusChangePayload,
         ("REPORT_PROCESSING_FINISHED", "2020-09-04"): ReportProcessingFinishedPayload,
+        ("FEED_PROCESSING_FINISHED", "2020-09-04"): FeedProcessingFinishedPayload,
+        ("FBA_OUTBOUND_SHIPMENT_STATUS", "1.0"): FbaOutboundShipmentStatusPayload,
     }
+
+
+@pytest.mark.parametrize(("index", "seller_id"), [(0, "A3TH9S8BH6GOGM"), (1, None)])
+def test_feed_processing_finished_example_fields(index: int, seller_id: str | None) -> None:
+    payload = parse_notification(_example("FeedProcessingFinishedNotification.json", index)).payload
+
+    assert isinstance(payload, FeedProcessingFinishedPayload)
+    feed = payload.feed_processing_finished_notification
+    assert feed.seller_id == seller_id
+    assert (feed.feed_id, feed.processing_status) == ("53347018456", "DONE")
+    assert feed.feed_type == "POST_PRODUCT_DATA"
+    assert (feed.result_feed_document_id or "").endswith(".URUTI57URI9BMZ")
+
+
+def test_fba_outbound_shipment_status_example_fields() -> None:
+    payload = parse_notification(_example("FBAOutboundShipmentStatusNotification.json")).payload
+
+    assert isinstance(payload, FbaOutboundShipmentStatusPayload)
+    shipment = payload.fba_outbound_shipment_status_notification
+    assert (shipment.seller_id, shipment.amazon_order_id) == ("merchantId", "113-2646096-4474645")
+    assert (shipment.amazon_shipment_id, shipment.shipment_status) == ("DrLqQwqvb", "Created")
 
 
 # --- key cases ------------------------------------------------------------------------------------

@@ -130,3 +130,27 @@ def test_every_schema_notification_type_is_known() -> None:
         for example in schema.get("examples", []):
             kind = example.get("NotificationType") or example.get("notificationType")
             assert kind in KNOWN_TYPES, path.name
+
+
+def test_several_subscriptions_to_a_type_when_their_directives_differ() -> None:
+    shipped = {"type": "ORDER_CHANGE", "payload_version": "1.0", "filter_expression": "a == 1"}
+    cancelled = {"type": "ORDER_CHANGE", "payload_version": "1.0", "filter_expression": "a == 2"}
+    marketplace = {
+        "type": "ORDER_CHANGE",
+        "payload_version": "1.0",
+        "event_filter": {"marketplace_ids": ["X", "Y"]},
+    }
+    wants = resolve(parse_config(config([shipped, cancelled, marketplace])), ["A1"])
+    assert len(wants.of("A1", "ORDER_CHANGE")) == 3
+    with pytest.raises(LookupError, match=r"use Wants\.of"):
+        wants[("A1", "ORDER_CHANGE")]
+    # The same directive twice (lists in another order say the same) is one subscription listed twice.
+    reordered = {**marketplace, "payload_version": "2.0", "event_filter": {"marketplace_ids": ["Y", "X"]}}
+    with pytest.raises(ConfigError, match="listed twice for all sellers with the same processing directive"):
+        resolve(parse_config(config([marketplace, reordered])), ["A1"])
+    # A named seller overrides every "all" subscription of the types it lists.
+    data = config([shipped, cancelled])
+    data["subscriptions"].append({"sellers": ["A1"], "destination": "main", "types": [shipped]})
+    wants = resolve(parse_config(data), ["A1", "A2"])
+    assert [w.directive_key for w in wants.of("A1", "ORDER_CHANGE")] == ['{"filterExpression":"a == 1"}']
+    assert len(wants.of("A2", "ORDER_CHANGE")) == 2

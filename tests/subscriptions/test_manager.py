@@ -192,11 +192,11 @@ async def test_conflict_on_an_existing_subscription_is_adopted(world: World, man
     sub = world.state.notifications.subscriptions[(seller, "ORDER_CHANGE")]
 
     def missing(request: SandboxRequest) -> SandboxResponse | None:
-        # getSubscription misses it once, so apply tries to create it and meets Amazon's 409.
-        world.state.off("notifications.getSubscription")
-        return SandboxResponse(404, {"errors": [{"code": "NotFound", "message": "not found"}]})
+        # getSubscriptions misses it once, so apply tries to create it and meets Amazon's 409.
+        world.state.off("notifications.getSubscriptions")
+        return SandboxResponse(200, {"payload": {"subscriptions": []}})
 
-    world.state.on("notifications.getSubscription", missing)
+    world.state.on("notifications.getSubscriptions", missing)
     world.later()
     result = await manager.apply(desired(("ORDER_CHANGE", "1.0")))
     assert result.failures == []

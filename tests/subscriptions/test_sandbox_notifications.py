@@ -103,3 +103,80 @@ def test_seller_calls_are_throttled_per_seller(
     clock.advance(1)
     assert http.get(path, headers=a).status_code == 404
     assert sandbox_state.throttled["notifications.getSubscription"] == 1
+
+
+def test_several_subscriptions_per_type_when_their_directives_differ(
+    http: httpx.Client, sandbox: SandboxServer
+) -> None:
+    grantless = token(http, sandbox)
+    a = token(http, sandbox, "Atzr|sandbox-a")
+    destination = http.post(
+        "/notifications/v1/destinations",
+        json={"name": "main", "resourceSpecification": {"sqs": {"arn": QUEUE_ARN}}},
+        headers=grantless,
+    ).json()["payload"]["destinationId"]
+    path = "/notifications/v1/subscriptions/ORDER_CHANGE"
+    plain = {"payloadVersion": "1.0", "destinationId": destination}
+    shipped = {**plain, "processingDirective": {"filterExpression": "status == 'Shipped'"}}
+    cancelled = {**plain, "processingDirective": {"filterExpression": "status == 'Canceled'"}}
+    assert [http.post(path, json=body, headers=a).status_code for body in (plain, shipped, cancelled)] == [
+        200
+    ] * 3
+    duplicate = http.post(path, json={**shipped, "payloadVersion": "2.0"}, headers=a)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["errors"][0]["code"] == "Conflict"
+
+    listed = http.get(
+        "/notifications/v1/subscriptions", params={"notificationTypes": "ORDER_CHANGE"}, headers=a
+    )
+    bodies = listed.json()["payload"]["subscriptions"]
+    assert [b.get("processingDirective") for b in bodies] == [
+        None,
+        shipped["processingDirective"],
+        cancelled["processingDirective"],
+    ]
+    assert "nextToken" not in listed.json()["payload"]
+    # The model: one type per request, pageSize 30 to 100.
+    two = {"notificationTypes": "ORDER_CHANGE,ANY_OFFER_CHANGED"}
+    assert http.get("/notifications/v1/subscriptions", params=two, headers=a).status_code == 400
+    small = {"notificationTypes": "ORDER_CHANGE", "pageSize": "10"}
+    assert http.get("/notifications/v1/subscriptions", params=small, headers=a).status_code == 400
+
+
+def test_get_subscriptions_pages_with_an_opaque_next_token(
+    http: httpx.Client, sandbox: SandboxServer, sandbox_state: SandboxState
+) -> None:
+    held = [
+        sandbox_state.notifications.add_subscription(
+            "A1SANDBOXA",
+            "ORDER_CHANGE",
+            payload_version="1.0",
+            destination_id="d",
+            processing_directive={"filterExpression": f"n == {n}"},
+        ).subscription_id
+        for n in range(65)
+    ]
+    sandbox_state.notifications.add_subscription(
+        "A1SANDBOXB", "ORDER_CHANGE", payload_version="1.0", destination_id="d"
+    )
+    a, b = (token(http, sandbox, refresh) for refresh in SELLERS)
+    url = "/notifications/v1/subscriptions"
+    query: dict[str, str] = {"notificationTypes": "ORDER_CHANGE"}
+    seen: list[str] = []
+    tokens: list[str] = []
+    while True:
+        page = http.get(url, params=query, headers=a).json()["payload"]
+        seen += [s["subscriptionId"] for s in page["subscriptions"]]
+        if "nextToken" not in page:
+            break
+        tokens.append(page["nextToken"])
+        query = {"notificationTypes": "ORDER_CHANGE", "nextToken": page["nextToken"]}
+    assert seen == held  # 30 + 30 + 5, in order, each once
+    assert len(tokens) == 2
+    assert not any(t.isdigit() for t in tokens)
+    used = {"notificationTypes": "ORDER_CHANGE", "nextToken": tokens[0]}
+    assert http.get(url, params=used, headers=a).status_code == 400  # spent
+    whole = http.get(url, params={"notificationTypes": "ORDER_CHANGE", "pageSize": "100"}, headers=a)
+    assert len(whole.json()["payload"]["subscriptions"]) == 65
+    first = http.get(url, params={"notificationTypes": "ORDER_CHANGE"}, headers=b).json()["payload"]
+    assert len(first["subscriptions"]) == 1

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.builders import eventbridge_event, example, set_ids, sns_wrapped, steered
+from store.tables import NOTIFICATION_EVENTS
+from tests.builders import eventbridge_event, example, notification_id_of, set_ids, sns_wrapped, steered
 from tests.fixtures.daemons import daemon_settings, running
 from tests.fixtures.metrics import metric
 from tests.fixtures.polling import eventually
@@ -55,14 +57,18 @@ async def test_duplicates_are_acknowledged_without_effects(
     assert duplicates >= 3
 
 
-async def test_unknown_types_are_recorded_as_ignored_and_acknowledged(
+async def test_types_without_a_handler_are_kept_unless_turned_off_and_acknowledged(
     queues: Queues, migrated_url: str, engine: AsyncEngine
 ) -> None:
     fee = set_ids(example("FeePromotionNotification.json"))
     data_kiosk = set_ids(example("DataKioskQueryProcessingFinishedNotification.json"))
     await send(queues.url, fee, data_kiosk)
-    async with running(daemon_settings(queues, migrated_url)):
+    settings = daemon_settings(queues, migrated_url, event_types="-DATA_KIOSK_QUERY_PROCESSING_FINISHED")
+    async with running(settings):
         rows = await eventually(lambda: ledger(engine), lambda rows: len(rows) == 2)
         await eventually(lambda: queue_depth(queues.url), lambda depth: depth == (0, 0), what="all deleted")
-    assert set(rows.values()) == {"ignored"}
+    assert rows == {notification_id_of(fee): "processed", notification_id_of(data_kiosk): "ignored"}
+    async with engine.connect() as connection:
+        kept = list((await connection.execute(select(NOTIFICATION_EVENTS.c.notification_id))).scalars())
+    assert kept == [notification_id_of(fee)]
     assert await drain(queues.dlq_url) == []

@@ -112,10 +112,11 @@ async def test_a_message_that_keeps_failing_is_redriven_to_the_dlq(
     assert errors == ["RuntimeError: a bug in a handler"] * 2
 
 
-async def test_database_outage_is_transient(
+async def test_a_database_outage_pauses_the_daemon_and_costs_the_message_nothing(
     queues: Queues, postgres_server: PostgresServer, postgres_url: str
 ) -> None:
-    """The database refuses connections for a while: the message waits in the queue and is processed after."""
+    """The database refuses connections for a while: receiving pauses, the message waits in the queue without
+    a failure counted against it, and is processed once the database is back."""
     engine = create_engine(postgres_url)
     from store.migrate import upgrade  # noqa: PLC0415
     from tests.fixtures.steered_plugin import test_metadata  # noqa: PLC0415
@@ -143,20 +144,32 @@ async def test_database_outage_is_transient(
             await allow(False)
             await send(queues.url, note)
             await eventually(
-                lambda: failures(daemon, "database"),
-                lambda failed: failed >= 2,
-                what="failing while the database is down",
+                lambda: released(daemon), lambda count: count >= 1, what="released while the database is down"
             )
-            assert (await queue_depth(queues.url))[0] + (await queue_depth(queues.url))[1] == 1
+            assert metric(daemon.metrics, "spapi_notify_receiving_paused", dependency="database") == 1
+            assert sum(await queue_depth(queues.url)) == 1
             await allow(True)
             await eventually(
                 lambda: ledger(engine), lambda rows: rows == {notification_id_of(note): "processed"}
             )
+            assert metric(daemon.metrics, "spapi_notify_receiving_paused", dependency="database") == 0
         assert await effects(engine) == {notification_id_of(note): 1}
+        assert await failures(daemon, "database") == 0
+        async with engine.connect() as connection:
+            # Received once before the outage was noticed, once after: no receive spent while it lasted.
+            attempts = await connection.scalar(select(NOTIFICATIONS.c.attempts))
+            assert attempts is not None
+            assert attempts <= 2
+            assert await connection.scalar(select(func.count()).select_from(DELIVERY_FAILURES)) == 0
     finally:
         await allow(True)
         await admin.dispose()
         await engine.dispose()
+
+
+async def released(daemon: Daemon) -> float:
+    """A probe for ``eventually``: messages released because the database was down."""
+    return metric(daemon.metrics, "spapi_notify_outage_releases_total", dependency="database")
 
 
 async def failures(daemon: Daemon, reason: str) -> float:
@@ -179,7 +192,7 @@ async def test_eventbridge_rule_delivers_sp_api_events_and_foreign_ones_are_refu
             await events.put_targets(
                 Rule=f"{bus}-{name}", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queues.arn}]
             )
-        # A type with no handler: recorded as ignored without any SP-API call.
+        # A type with no handler: kept in notification_events without any SP-API call.
         unhandled = set_ids(example("FeePromotionNotification.json"))
         ours = steered()
         entries: list[Any] = [
@@ -208,7 +221,7 @@ async def test_eventbridge_rule_delivers_sp_api_events_and_foreign_ones_are_refu
     async with running(daemon_settings(queues, migrated_url)):
         rows = await eventually(lambda: ledger(engine), lambda rows: len(rows) == 2)
         dead = await eventually(lambda: drain(queues.dlq_url), lambda found: len(found) == 1)
-    assert rows == {notification_id_of(unhandled): "ignored", notification_id_of(ours): "processed"}
+    assert rows == {notification_id_of(unhandled): "processed", notification_id_of(ours): "processed"}
     assert attribute(dead[0], REASON) == "foreign_event_source"
     async with engine.connect() as connection:
         envelopes = set((await connection.execute(select(NOTIFICATIONS.c.envelope))).scalars())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -41,17 +42,23 @@ def test_the_demo_runs_the_whole_product_offline_and_exits_0(tmp_path: Path) -> 
     assert "created destination demo-queue" in out
     assert out.count("created subscription") == 9  # 3 sellers x 3 types
     assert "no changes: Amazon already holds the desired state" in out  # the second apply
-    assert "ledger: 1 ignored, 6 processed; 1 duplicate delivery skipped" in out
+    assert "ledger: 7 processed; 1 duplicate delivery skipped" in out
     assert "order 903-8868176-2219830: SHIPPED" in out
     assert "listing A3AYAZLIQ7AX77/NLS-SHOES-04: DELETED" in out
     assert "(reason: malformed_json)" in out
+    # The delivery check against the demo's own queue and the sandbox: nothing to fix, nothing unchecked.
+    assert "spapi-notify doctor (the delivery check)" in out
+    assert re.search(r"doctor: \d+ passed, 0 failed, \d+ skipped, 0 could not check", out), out
 
     with sqlite3.connect(directory / "spapi-notify.db") as db:
         assert db.execute("select order_status from orders").fetchall() == [("SHIPPED",)]
         reports = dict(db.execute("select processing_status, sha256 from reports").fetchall())
         assert set(reports) == {"DONE", "CANCELLED"}
         statuses = dict(db.execute("select status, count(*) from notifications group by status").fetchall())
-        assert statuses == {"processed": 6, "ignored": 1}
+        assert statuses == {"processed": 7}
+        assert db.execute("select notification_type from notification_events").fetchall() == [
+            ("ANY_OFFER_CHANGED",)
+        ]
     stored = list((directory / "reports").rglob("54517018503"))
     assert len(stored) == 1
     assert stored[0].read_bytes().startswith(b"order-id\torder-item-id")
