@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from spapi.notifications.field_search import first_text
+
 # Seller-specific keys come first: when a payload has both (FEED_PROCESSING_FINISHED has sellerId and
 # accountId), accountId is the same account in another form (amzn1.merchant.o.<sellerId>).
 SELLING_PARTNER_KEYS = (
@@ -27,14 +29,4 @@ def find_selling_partner_id(payload: Mapping[str, Any], max_depth: int = MAX_DEP
     Arrays are not searched: in the official examples they hold other parties' ids (ANY_OFFER_CHANGED's
     ``Offers[].SellerId`` are competitors), so an id found there would name the wrong account.
     """
-    level: list[Mapping[str, Any]] = [payload]
-    for _ in range(max_depth):
-        for obj in level:
-            for key in SELLING_PARTNER_KEYS:
-                value = obj.get(key)
-                if isinstance(value, str) and value:
-                    return value
-        level = [value for obj in level for value in obj.values() if isinstance(value, Mapping)]
-        if not level:
-            break
-    return None
+    return first_text(payload, SELLING_PARTNER_KEYS, max_depth)

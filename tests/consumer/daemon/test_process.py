@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,49 +17,11 @@ from typer.testing import CliRunner, Result
 
 from consumer.cli.main import app
 from tests.builders import notification_id_of, steered
-from tests.fixtures.moto_server import aws_env
-from tests.fixtures.paths import REPO
+from tests.fixtures.daemon_process import cli_env, free_port, start, wait_exit
 from tests.fixtures.polling import eventually
 from tests.fixtures.queues import SESSION, Queues, create_queues, drain, queue_depth, send
 from tests.fixtures.steered_plugin import PLUGIN
 from tests.fixtures.tables import effects, ledger
-
-EXIT_DEADLINE = 20.0
-
-
-def cli_env(moto_endpoint: str, **settings: str) -> dict[str, str]:
-    """Environment of a ``spapi-notify`` subprocess: AWS on moto, tests importable, these settings."""
-    env = aws_env(moto_endpoint)
-    for name in [n for n in env if n.startswith("SPAPI_NOTIFY_") and n != "SPAPI_NOTIFY_TEST_POSTGRES_URL"]:
-        del env[name]
-    env["PYTHONPATH"] = str(REPO)
-    env.update({f"SPAPI_NOTIFY_{key.upper()}": value for key, value in settings.items()})
-    return env
-
-
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "consumer", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(cli("run"), env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def wait_exit(process: subprocess.Popen[bytes], deadline: float = EXIT_DEADLINE) -> int:
-    stop = time.monotonic() + deadline
-    while process.poll() is None:
-        if time.monotonic() > stop:
-            process.kill()
-            raise AssertionError(f"the daemon did not exit within {deadline}s")
-        await asyncio.sleep(0.05)
-    return process.returncode
 
 
 def daemon_env(moto_server: str, queues: Queues, database_url: str, **extra: str) -> dict[str, str]:
