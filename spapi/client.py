@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import platform
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
 import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_random_exponential
 
 from spapi.apis.feeds import FeedsApi
 from spapi.apis.listings import ListingsItemsApi
@@ -25,12 +25,14 @@ from spapi.documents import DocumentDownloader
 from spapi.errors import (
     QuotaExceeded,
     ServerError,
+    SpApiError,
     SpApiHttpError,
     TransportError,
     Unauthorized,
     error_for_response,
     parse_rate_limit,
 )
+from spapi.http import Http, HttpResponse, HttpTransportError
 from spapi.lwa import LwaTokenProvider
 from spapi.observer import CallObserver, NoObserver
 from spapi.operation import Operation
@@ -91,7 +93,7 @@ class SpApiClient:
         self,
         config: SpApiConfig,
         *,
-        http: httpx.AsyncClient | None = None,
+        http: Http | None = None,
         budget: BudgetStore | None = None,
         limiter: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -101,11 +103,7 @@ class SpApiClient:
         self.config = config
         self.observer: CallObserver = observer or NoObserver()
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(
-            timeout=httpx.Timeout(config.timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-            headers={"user-agent": USER_AGENT},
-        )
+        self.http = http or Http(config.timeout, user_agent=USER_AGENT)
         self._clock = clock
         self._sleep = sleep
         self.lwa = LwaTokenProvider(
@@ -195,34 +193,33 @@ class SpApiClient:
         query: Mapping[str, QueryValue] | None = None,
         json: Any = None,
         restricted: Sequence[RestrictedResource] | None = None,
-    ) -> httpx.Response:
+    ) -> HttpResponse:
         """Send one operation, waiting for a rate-limit slot and retrying what may succeed later.
 
-        Raises a typed SpApiError subclass; returns only 2xx responses, with the body read.
+        Raises a typed SpApiError subclass; returns only 2xx responses, with the body read. Retries (429,
+        5xx, transport errors) wait a random time up to backoff_initial x 2^(attempt-1), at most backoff_max.
         """
         if restricted and not isinstance(principal, SellingPartner):
             raise ValueError(f"{operation.key}: a Restricted Data Token needs a selling partner")
         url = self.config.base_url + operation.render_path(path_params or {})
-        params = _encode_query(query or {})
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
-            wait=wait_random_exponential(multiplier=self.config.backoff_initial, max=self.config.backoff_max),
-            stop=stop_after_attempt(self.config.max_attempts),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
+        encoded = urlencode(_encode_query(query or {}), quote_via=quote)
+        if encoded:
+            url = f"{url}?{encoded}"
+        body = None if json is None else jsonlib.dumps(json, separators=(",", ":")).encode()
+        attempt = 1
+        while True:
+            try:
                 return await self._send(
-                    operation=operation,
-                    principal=principal,
-                    url=url,
-                    params=params,
-                    json=json,
-                    restricted=restricted,
+                    operation=operation, principal=principal, url=url, body=body, restricted=restricted
                 )
-        raise AssertionError("unreachable")  # pragma: no cover
+            except SpApiError as exc:
+                if attempt >= self.config.max_attempts or not is_retryable(exc):
+                    raise
+                ceiling = min(self.config.backoff_max, self.config.backoff_initial * 2 ** (attempt - 1))
+                wait = random.uniform(0, ceiling)  # noqa: S311 (jitter, not cryptography)
+                log.warning("spapi.retry", attempt=attempt, wait_s=round(wait, 3), error=str(exc))
+                await self._sleep(wait)
+                attempt += 1
 
     async def _send(
         self,
@@ -230,10 +227,9 @@ class SpApiClient:
         operation: Operation,
         principal: Principal,
         url: str,
-        params: dict[str, str],
-        json: Any,
+        body: bytes | None,
         restricted: Sequence[RestrictedResource] | None,
-    ) -> httpx.Response:
+    ) -> HttpResponse:
         partner = principal.id if isinstance(principal, SellingPartner) else GRANTLESS_PARTNER
         call = CallKey(partner, operation.key, self.config.region.value, self.config.lwa_client_id)
         label = call.label
@@ -245,28 +241,28 @@ class SpApiClient:
                 token = await self.rdt.token(principal, restricted)
             else:
                 token = await self.lwa.access_token(principal)
-            request = self.http.build_request(
-                operation.method,
-                url,
-                params=params,
-                json=json,
-                headers={"x-amz-access-token": token, "accept": "application/json"},
-            )
+            headers = {
+                "host": urlsplit(url).netloc,
+                "x-amz-access-token": token,
+                "accept": "application/json",
+            }
+            if body is not None:
+                headers["content-type"] = "application/json"
             if self.signer is not None:
-                await self.signer.sign(request)
+                headers.update(await self.signer.sign(operation.method, url, headers, body))
             started = self._clock()
             try:
-                response = await self.http.send(request)
-            except httpx.TransportError as exc:
+                response = await self.http.request(operation.method, url, headers=headers, body=body)
+            except HttpTransportError as exc:
                 self.observer.answered(operation.key, None, self._clock() - started)
                 log.warning(
                     "spapi.request",
                     operation=operation.key,
                     selling_partner=label,
-                    error=type(exc).__name__,
+                    error=type(exc.cause).__name__,
                     duration_ms=round((self._clock() - started) * 1000, 1),
                 )
-                raise TransportError(operation.key, label, exc) from exc
+                raise TransportError(operation.key, label, exc.cause) from exc
             self.observer.answered(operation.key, response.status_code, self._clock() - started)
             error = None if response.is_success else error_for_response(operation.key, label, response)
             await self.limiter.observe(
@@ -296,12 +292,3 @@ class SpApiClient:
                     self.lwa.invalidate(principal)
                 continue
             raise error
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning(
-            "spapi.retry",
-            attempt=state.attempt_number,
-            wait_s=round(state.upcoming_sleep, 3),
-            error=str(exc) if exc else None,
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pydantic import SecretStr
 
@@ -20,9 +21,10 @@ class SellingPartner:
     id: str
     refresh_token: SecretStr = field(repr=False)
 
-    @property
+    @cached_property
     def cache_key(self) -> str:
-        # Cache keys must not hold the token itself: a hash identifies it without revealing it.
+        # Cache keys must not hold the token itself: a hash identifies it without revealing it (computed
+        # once per partner object, not on every call).
         digest = hashlib.sha256(self.refresh_token.get_secret_value().encode()).hexdigest()[:16]
         return f"refresh:{digest}"
 

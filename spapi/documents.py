@@ -16,11 +16,11 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from spapi.errors import DocumentDownloadError
+from spapi.http import Http, HttpTransportError
 from spapi.models.reports import ReportDocument
 
 log = structlog.get_logger("spapi.documents")
@@ -82,6 +82,13 @@ class _Refused(Exception):
     """Storage refused the presigned URL (expired or invalid): fetch a fresh one and try again."""
 
 
+class _Busy(Exception):
+    """Storage answered 429 or 5xx: try again (resuming where the transfer stopped)."""
+
+
+_RETRIED = (HttpTransportError, _Refused, _Busy)
+
+
 class _Transfer:
     """State of one document download across resumed attempts."""
 
@@ -117,7 +124,7 @@ class DocumentDownloader:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: Http,
         *,
         max_attempts: int = 6,
         backoff_initial: float = 0.5,
@@ -148,7 +155,7 @@ class DocumentDownloader:
         transfer = _Transfer(sink, gzip)
         resumes = 0
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type((httpx.TransportError, _Refused)),
+            retry=retry_if_exception_type(_RETRIED),
             wait=wait_random_exponential(multiplier=self._backoff_initial, max=self._backoff_max),
             stop=stop_after_attempt(self._max_attempts),
             sleep=self._sleep,
@@ -174,10 +181,11 @@ class DocumentDownloader:
                         fetched_at = -float("inf")
                         raise
                     resumes = attempt.retry_state.attempt_number - 1
-        except (httpx.TransportError, _Refused) as exc:
+        except _RETRIED as exc:
+            cause = exc.cause if isinstance(exc, HttpTransportError) else exc
             raise DocumentDownloadError(
                 f"report document {document.report_document_id}: download failed "
-                f"{self._max_attempts} times, last: {type(exc).__name__}: {exc}"
+                f"{self._max_attempts} times, last: {type(cause).__name__}: {cause}"
             ) from None
         await transfer.finish()
         return DownloadedDocument(
@@ -193,20 +201,20 @@ class DocumentDownloader:
     async def _transfer(self, document: ReportDocument, transfer: _Transfer) -> None:
         offset = transfer.offset
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        async with self._http.stream("GET", document.url, headers=headers) as response:
+        async with self._http.stream(document.url, headers=headers) as response:
             status = response.status_code
             if status in (400, 403):
-                await response.aread()
+                await response.read()
                 raise _Refused(f"HTTP {status} from storage")
             if status in (429, 500, 502, 503, 504):
-                raise httpx.RemoteProtocolError(f"HTTP {status} from storage")
+                raise _Busy(f"HTTP {status} from storage")
             if status not in (200, 206):
                 raise DocumentDownloadError(
                     f"report document {document.report_document_id}: HTTP {status} from storage"
                 )
             # A server that ignores Range sends everything again: skip what we already have.
             skip = offset if status == 200 else 0
-            async for chunk in response.aiter_raw(CHUNK):
+            async for chunk in response.chunks(CHUNK):
                 if skip >= len(chunk):
                     skip -= len(chunk)
                     continue

@@ -8,11 +8,11 @@ token or secret: messages are built only from the operation, the selling partner
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from spapi.http import HttpResponse
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def parse_amazon_errors(body: Any) -> list[AmazonError]:
     return found
 
 
-def parse_rate_limit(headers: httpx.Headers) -> float | None:
+def parse_rate_limit(headers: Mapping[str, str]) -> float | None:
     """The x-amzn-RateLimit-Limit header in requests per second; None when absent or not a number."""
     raw = headers.get("x-amzn-RateLimit-Limit")
     if raw is None:
@@ -190,9 +190,7 @@ def parse_rate_limit(headers: httpx.Headers) -> float | None:
         return None
 
 
-def error_for_response(
-    operation: str, selling_partner: str | None, response: httpx.Response
-) -> SpApiHttpError:
+def error_for_response(operation: str, selling_partner: str | None, response: HttpResponse) -> SpApiHttpError:
     """The typed error for a non-2xx response (the body must already be read)."""
     try:
         body = response.json()

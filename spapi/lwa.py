@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import structlog
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from spapi.credentials import Grantless, Principal, SellingPartner
 from spapi.errors import InvalidClient, InvalidGrant, LwaError, TransportError
+from spapi.http import Http, HttpResponse, HttpTransportError
 
 log = structlog.get_logger("spapi.lwa")
 
@@ -45,7 +45,7 @@ class LwaTokenProvider:
         client_id: str,
         client_secret: SecretStr,
         token_url: str,
-        http: httpx.AsyncClient,
+        http: Http,
         skew: float = 60.0,
         max_attempts: int = 4,
         backoff_initial: float = 0.5,
@@ -115,7 +115,7 @@ class LwaTokenProvider:
 
     async def _request_with_retries(self, principal: Principal) -> tuple[str, float]:
         retrying = AsyncRetrying(
-            retry=retry_if_exception(lambda e: isinstance(e, _LwaRetryable | httpx.TransportError)),
+            retry=retry_if_exception(lambda e: isinstance(e, _LwaRetryable | HttpTransportError)),
             wait=wait_random_exponential(multiplier=self._backoff_initial, max=self._backoff_max),
             stop=stop_after_attempt(self._max_attempts),
             reraise=True,
@@ -131,16 +131,14 @@ class LwaTokenProvider:
                 error="temporarily_unavailable",
                 description=f"Login with Amazon kept failing after {self._max_attempts} attempts",
             ) from None
-        except httpx.TransportError as exc:
-            raise TransportError("LWA token request", principal.label, exc) from None
+        except HttpTransportError as exc:
+            raise TransportError("LWA token request", principal.label, exc.cause) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _request(self, principal: Principal) -> tuple[str, float]:
         started = self._clock()
-        response = await self._http.post(
-            self._token_url,
-            data=self._form(principal),
-            headers={"Accept": "application/json"},
+        response = await self._http.request(
+            "POST", self._token_url, form=self._form(principal), headers={"accept": "application/json"}
         )
         log.info(
             "lwa.token",
@@ -181,7 +179,7 @@ class LwaTokenProvider:
         return text
 
 
-def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
+def _json_or_empty(response: HttpResponse) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-import httpx
-
 from spapi.credentials import Principal
+from spapi.http import HttpResponse
 from spapi.operation import Operation
 from spapi.restricted import RestrictedResource
 
@@ -30,4 +29,4 @@ class Requester(Protocol):
         query: Mapping[str, QueryValue] | None = None,
         json: Any = None,
         restricted: Sequence[RestrictedResource] | None = None,
-    ) -> httpx.Response: ...
+    ) -> HttpResponse: ...

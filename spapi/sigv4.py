@@ -9,10 +9,10 @@ botocore before it expires.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import botocore.session
-import httpx
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
@@ -84,15 +84,18 @@ class SigV4Signer:
         )
         return result
 
-    async def sign(self, request: httpx.Request) -> None:
-        """Add Authorization, X-Amz-Date and (for temporary credentials) X-Amz-Security-Token."""
+    async def sign(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        """The headers that sign this exact request: Authorization, X-Amz-Date and (for temporary
+        credentials) X-Amz-Security-Token. ``url`` is the encoded URL as it will be sent."""
         frozen = await self._current_credentials()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _UNSIGNED_HEADERS}
-        aws_request = AWSRequest(
-            method=request.method, url=str(request.url), data=request.content, headers=headers
-        )
+        signed = {k: v for k, v in headers.items() if k.lower() not in _UNSIGNED_HEADERS}
+        aws_request = AWSRequest(method=method, url=url, data=body or b"", headers=signed)
         SigV4Auth(frozen, SERVICE, self.aws_region).add_auth(aws_request)
+        added = {}
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             value = aws_request.headers.get(name)
             if value is not None:
-                request.headers[name] = value
+                added[name] = value
+        return added

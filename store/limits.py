@@ -9,6 +9,7 @@ either. Problems are described without the value: it may be buyer data.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -71,16 +72,39 @@ def value_problem(value: object, column: Column[Any]) -> str | None:
 def json_problems(document: object, path: str = "") -> Iterator[tuple[str, str]]:
     """(path, problem) for every key or string PostgreSQL's text rules refuse, and every number JSON cannot
     hold (NaN, Infinity: Python's json accepts them, PostgreSQL's jsonb does not), anywhere in a document."""
+    if not path and _surely_fine(document):
+        return
+    yield from _walk(document, path)
+
+
+def _surely_fine(document: object) -> bool:
+    """One pass of the C encoder instead of a walk in Python (every notification is checked): no NaN or
+    Infinity (refused by ``allow_nan``), no U+0000 (always written as that escape; a literal backslash before
+    "u0000" only sends the document to the exact walk), every string encodable as UTF-8."""
+    try:
+        text = json.dumps(document, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    if "\\u0000" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(document: object, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(document, Mapping):
         for key, value in document.items():
             where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and (problem := text_problem(key)) is not None:
                 yield f"{path or 'a key'} (a key)", problem
                 continue
-            yield from json_problems(value, where)
+            yield from _walk(value, where)
     elif isinstance(document, list):
         for index, value in enumerate(document):
-            yield from json_problems(value, f"{path}[{index}]")
+            yield from _walk(value, f"{path}[{index}]")
     elif isinstance(document, str):
         if (problem := text_problem(document)) is not None:
             yield path or "the document", problem

@@ -1,18 +1,28 @@
-"""Schema migrations (Alembic) run from code: `spapi-notify db upgrade`, and the daemon's start-up check."""
+"""Schema migrations (Alembic) run from code: `spapi-notify db upgrade`, and the daemon's start-up check.
+
+The start-up check needs no Alembic: the database's revision is one query against ``alembic_version``, and
+the newest revision is read from the migration files' ``revision`` / ``down_revision`` lines. Alembic (and
+Mako, its templates) is imported only to migrate, or to tell an unknown revision from an older one; that
+keeps it out of a daemon's memory and start-up time.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(None|[\"'][^\"']+[\"'])", re.MULTILINE)
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -21,6 +31,8 @@ class DatabaseNotMigrated(RuntimeError):
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration for store/migrations, run on ``connection`` when one is given."""
+    from alembic.config import Config  # noqa: PLC0415 (Alembic only where it migrates: module docstring)
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -28,8 +40,28 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """The newest migration: the revision this version of spapi-notify needs."""
+    """The newest migration: the revision this version of spapi-notify needs (from the files' headers)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(path.read_text()))
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"].strip("\"'"))
+        parent = found.get("down_revision", "None")
+        if parent != "None":
+            parents.add(parent.strip("\"'"))
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
+    return _alembic_head()  # merges, tuples of parents: let Alembic read them
+
+
+def _alembic_head() -> str:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "store/migrations has no revisions"
     return head
@@ -39,7 +71,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The database's migration revision; None when it was never migrated."""
 
     def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()  # noqa: S608
+        return ",".join(sorted(rows)) or None
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
@@ -48,6 +83,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str]:
     """Apply the migrations up to ``revision``; returns the revisions before and after."""
     before = await current_revision(engine)
+    from alembic import command  # noqa: PLC0415
+
     async with engine.connect() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
         await connection.commit()
@@ -57,6 +94,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
 
 
 def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+    from alembic.util import CommandError  # noqa: PLC0415
+
     try:
         return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
     except CommandError:

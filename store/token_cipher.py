@@ -7,8 +7,12 @@ encrypted with the first; any listed key decrypts. To rotate: put a new key in f
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 KEY_SETTING = "SPAPI_NOTIFY_ENCRYPTION_KEY"
 
@@ -31,6 +35,10 @@ class TokenCipher:
                 f"{KEY_SETTING} is not set: refresh tokens are stored encrypted. "
                 "Generate a key with `spapi-notify sellers generate-key`."
             )
+        # cryptography is imported when a key is used: a daemon whose sellers table holds no tokens never
+        # loads it (a few MB of its memory).
+        from cryptography.fernet import Fernet, MultiFernet  # noqa: PLC0415
+
         fernets = []
         for position, key in enumerate(parts, start=1):
             try:
@@ -40,19 +48,23 @@ class TokenCipher:
                     f"{KEY_SETTING}: key {position} of {len(parts)} is not a Fernet key "
                     "(32 url-safe base64-encoded bytes)"
                 ) from None
-        self._fernet = MultiFernet(fernets)
+        self._fernet: MultiFernet = MultiFernet(fernets)
 
     def __repr__(self) -> str:
         return "TokenCipher(keys=**********)"
 
     @staticmethod
     def generate_key() -> str:
+        from cryptography.fernet import Fernet  # noqa: PLC0415
+
         return Fernet.generate_key().decode()
 
     def encrypt(self, secret: SecretStr) -> str:
         return self._fernet.encrypt(secret.get_secret_value().encode()).decode()
 
     def decrypt(self, token: str, *, owner: str) -> SecretStr:
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415
+
         try:
             return SecretStr(self._fernet.decrypt(token.encode()).decode())
         except InvalidToken:
@@ -63,6 +75,8 @@ class TokenCipher:
 
     def rotate(self, token: str, *, owner: str) -> str:
         """The token re-encrypted with the newest key."""
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415
+
         try:
             return self._fernet.rotate(token.encode()).decode()
         except InvalidToken:

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.keys",
     "tests.fixtures.queues",
     "tests.fixtures.daemons",
+    "tests.fixtures.ordering",
 ]

@@ -94,9 +94,13 @@ async def open_daemon(settings: Settings) -> AsyncIterator[Daemon]:
                 long_poll_seconds=settings.receive_wait_seconds,
             )
         )
-        queue = Queue(sqs, settings.queue_url)
+
+        def count_call(operation: str) -> None:
+            metrics.sqs_calls.labels(operation).inc()
+
+        queue = Queue(sqs, settings.queue_url, on_call=count_call)
         attributes = await queue.attributes()
-        dlq = Queue(sqs, await dead_letter_queue_url(sqs, queue, settings.dlq_url))
+        dlq = Queue(sqs, await dead_letter_queue_url(sqs, queue, settings.dlq_url), on_call=count_call)
 
         health = HealthState(stale_after=settings.receive_wait_seconds + 40)
         metrics.ready.set_function(lambda: float(health.ready()[0]))

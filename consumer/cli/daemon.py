@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Annotated
 
-import httpx
 import typer
 
 from consumer.cli.support import fail, load_settings, run_async
@@ -41,11 +42,14 @@ def health(
         url = f"http://127.0.0.1:{settings.metrics_port}"
     path = "/readyz" if ready else "/healthz"
     try:
-        response = httpx.get(url.rstrip("/") + path, timeout=timeout)
-    except httpx.HTTPError as exc:
+        with urllib.request.urlopen(url.rstrip("/") + path, timeout=timeout) as response:  # noqa: S310
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:  # 503: an answer, not ready
+        status, body = exc.code, exc.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
         problem = f"unhealthy: {url}{path} did not answer: {type(exc).__name__}: {exc}"
         typer.echo(mask_passwords(problem), err=True)
         raise typer.Exit(1) from None
-    typer.echo(response.text.strip())
-    if response.status_code != 200:
+    typer.echo(body.decode(errors="replace").strip())
+    if status != 200:
         raise typer.Exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 class Capacity:
@@ -19,9 +20,18 @@ class Capacity:
     def in_use(self) -> int:
         return self.limit - self._free
 
-    async def take(self, at_most: int) -> int:
-        """Wait until at least one slot is free, then take up to ``at_most`` of the free slots."""
+    async def take(self, at_most: int, *, gather: float = 0.0) -> int:
+        """Wait until at least one slot is free, then take up to ``at_most`` of the free slots.
+
+        With ``gather``, first wait up to that many seconds for ``at_most`` slots (or every slot, when the
+        limit is lower) to be free: slots coming back one by one then make one full receive, not several
+        thin ones (every ReceiveMessage costs about as much, whatever it brings)."""
         async with self._changed:
+            enough = min(at_most, self.limit)
+            if gather > 0 and self._free < enough:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(gather):
+                        await self._changed.wait_for(lambda: self._free >= enough)
             await self._changed.wait_for(lambda: self._free > 0)
             taken = min(self._free, at_most)
             self._free -= taken

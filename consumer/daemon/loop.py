@@ -28,7 +28,7 @@ from consumer.daemon.processor import Parsed, Processor
 from consumer.daemon.shutdown import GracefulShutdown, release
 from consumer.intake.dead_letter import DeadLetterQueue
 from consumer.intake.message import SqsMessage
-from consumer.intake.queue import MAX_BATCH, Queue
+from consumer.intake.queue import DAEMON_SYSTEM_ATTRIBUTES, MAX_BATCH, Queue
 from consumer.ops.health import HealthState
 from consumer.ops.metrics import Metrics
 from handlers.errors import Reason
@@ -40,6 +40,11 @@ DATABASE_CHECK_INTERVAL = 5.0  # also how soon an idle daemon notices an outage
 # Beyond the long poll's wait, how long a shutdown waits for a receive under way to be answered.
 RECEIVE_ANSWER_MARGIN = 5.0
 # Transient failures that a database outage can cause: each asks the outage gate whether the database is down.
+# Each ReceiveMessage costs about the same whatever it brings, so receives are kept full: a poller waits this
+# long for a whole batch of in-flight slots to be free; and while receives come back thin (the queue has no
+# backlog) only the first poller receives, pausing this long after a thin batch so that messages gather, and
+# the others wait until a receive comes back full again.
+GATHER_SECONDS = 0.05
 OUTAGE_SUSPECTS = frozenset({Reason.DATABASE, Reason.TIMEOUT, Reason.HANDLER_ERROR})
 
 
@@ -95,6 +100,10 @@ class Daemon:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._receiving: set[asyncio.Task[None]] = set()  # pollers holding a receive (or its answer)
+        self._backlog = asyncio.Event()  # set while receives come back full: every poller receives
+        # Until SQS has answered one ReceiveMessage the daemon is not ready (/readyz): ask without a long
+        # poll the first time, so that an empty queue does not keep it unready for a whole wait.
+        self._sqs_answered = False
         self.http_port: int | None = None  # where /metrics, /healthz and /readyz are served, if anywhere
 
     def stop(self) -> None:
@@ -139,7 +148,9 @@ class Daemon:
     async def _poll(self, index: int) -> None:
         while not self._stop.is_set():
             await self.gate.wait_open()
-            wanted = await self.capacity.take(MAX_BATCH)
+            if index > 0:
+                await self._backlog.wait()
+            wanted = await self.capacity.take(MAX_BATCH, gather=GATHER_SECONDS)
             if self._stop.is_set() or not self.gate.is_open:
                 await self.capacity.give_back(wanted)
                 continue
@@ -154,11 +165,22 @@ class Daemon:
                     await self._hand_on(messages)
             finally:
                 self._receiving.discard(task)
+            if len(messages) >= wanted:
+                self._backlog.set()
+                continue
+            # Thin: no backlog. The other pollers stop after their receive; this first one goes on, after
+            # a pause in which messages gather (a long poll on an empty queue has waited already).
+            self._backlog.clear()
+            if index == 0 and messages:
+                await asyncio.sleep(GATHER_SECONDS)
 
     async def _receive(self, index: int, wanted: int) -> list[SqsMessage]:
         try:
             messages = await self.queue.receive(
-                wanted, self.config.receive_wait_seconds, self.config.visibility_timeout
+                wanted,
+                self.config.receive_wait_seconds if self._sqs_answered else 0,
+                self.config.visibility_timeout,
+                system_attributes=DAEMON_SYSTEM_ATTRIBUTES,
             )
         except Exception as exc:
             await self.capacity.give_back(wanted)
@@ -167,6 +189,7 @@ class Daemon:
             self.gate.trip(Dependency.SQS, f"{type(exc).__name__}: {exc}".splitlines()[0])
             return []
         self.metrics.receive_calls.inc()
+        self._sqs_answered = True
         self.health.receive_ok()
         self.gate.receive_succeeded()
         await self.capacity.give_back(wanted - len(messages))

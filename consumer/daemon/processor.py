@@ -80,8 +80,12 @@ class Processor:
         identity: Identity | None = None
         try:
             unwrapped = unwrap(message.body)
-            identity = Identity.guess(unwrapped.notification)
-            notification = parse_notification(unwrapped.notification)
+            try:
+                notification = parse_notification(unwrapped.notification)
+            except Exception:
+                # Invalid: what identity it has is guessed (only then: a guess costs a walk of the payload).
+                identity = Identity.guess(unwrapped.notification)
+                raise
             # Without a ledger row it could store, the notification is dead-lettered with no identity.
             identity = None if ledger_problems(notification) else Identity.of(notification)
             self._check_application(notification)

@@ -6,7 +6,7 @@ Endpoint, region and credentials come from the standard AWS configuration (AWS_E
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,11 @@ from consumer.intake.message import SqsMessage
 log = structlog.get_logger("consumer.intake.queue")
 
 MAX_BATCH = 10  # SQS's limit for ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch
+ALL_ATTRIBUTES = ("All",)
+# The one system attribute the daemon reads (SqsMessage.receive_count, for the backoff): asking for all of
+# them makes every answer longer to send and to parse. Message attributes are always asked for: a
+# dead-lettered message carries its own on to the DLQ.
+DAEMON_SYSTEM_ATTRIBUTES = ("ApproximateReceiveCount",)
 
 
 class QueueConfigurationError(RuntimeError):
@@ -35,16 +40,23 @@ class QueueAttributes:
 
 
 class Queue:
-    """One queue on a shared aiobotocore SQS client."""
+    """One queue on a shared aiobotocore SQS client; ``on_call`` (when given) is told the name of every SQS
+    operation this queue sends, failed or not (the daemon counts them)."""
 
-    def __init__(self, client: Any, url: str) -> None:
+    def __init__(self, client: Any, url: str, *, on_call: Callable[[str], None] | None = None) -> None:
         self.client = client
         self.url = url
+        self._on_call = on_call
+
+    def _calling(self, operation: str) -> None:
+        if self._on_call is not None:
+            self._on_call(operation)
 
     def __repr__(self) -> str:
         return f"Queue({self.url!r})"
 
     async def attributes(self) -> QueueAttributes:
+        self._calling("GetQueueAttributes")
         response = await self.client.get_queue_attributes(
             QueueUrl=self.url, AttributeNames=["QueueArn", "VisibilityTimeout", "RedrivePolicy"]
         )
@@ -59,17 +71,25 @@ class Queue:
         )
 
     async def receive(
-        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None
+        self,
+        max_messages: int,
+        wait_seconds: int,
+        visibility_timeout: int | None,
+        *,
+        system_attributes: Sequence[str] = ALL_ATTRIBUTES,
     ) -> list[SqsMessage]:
+        """Up to ``max_messages`` messages, with their message attributes and the ``system_attributes`` asked
+        for (``All`` by default; the daemon asks only for those it reads, DAEMON_SYSTEM_ATTRIBUTES)."""
         kwargs: dict[str, Any] = {
             "QueueUrl": self.url,
             "MaxNumberOfMessages": max(1, min(MAX_BATCH, max_messages)),
             "WaitTimeSeconds": wait_seconds,
-            "MessageSystemAttributeNames": ["All"],
+            "MessageSystemAttributeNames": list(system_attributes),
             "MessageAttributeNames": ["All"],
         }
         if visibility_timeout is not None:
             kwargs["VisibilityTimeout"] = visibility_timeout
+        self._calling("ReceiveMessage")
         response = await self.client.receive_message(**kwargs)
         return [SqsMessage.from_boto(raw) for raw in response.get("Messages", [])]
 
@@ -77,6 +97,7 @@ class Queue:
         """Delete by {entry id: receipt handle}; returns the entry ids SQS failed to delete."""
         if not receipt_handles:
             return []
+        self._calling("DeleteMessageBatch")
         response = await self.client.delete_message_batch(
             QueueUrl=self.url,
             Entries=[{"Id": key, "ReceiptHandle": handle} for key, handle in receipt_handles.items()],
@@ -87,6 +108,7 @@ class Queue:
         """Set the visibility of several messages; returns the entry ids SQS refused."""
         if not receipt_handles:
             return []
+        self._calling("ChangeMessageVisibilityBatch")
         response = await self.client.change_message_visibility_batch(
             QueueUrl=self.url,
             Entries=[
@@ -97,6 +119,7 @@ class Queue:
         return _failed(response, "ChangeMessageVisibilityBatch")
 
     async def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        self._calling("ChangeMessageVisibility")
         await self.client.change_message_visibility(
             QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
         )
@@ -105,6 +128,7 @@ class Queue:
         kwargs: dict[str, Any] = {"QueueUrl": self.url, "MessageBody": body}
         if attributes:
             kwargs["MessageAttributes"] = dict(attributes)
+        self._calling("SendMessage")
         response = await self.client.send_message(**kwargs)
         return str(response["MessageId"])
 
@@ -112,6 +136,7 @@ class Queue:
         """SendMessageBatch of {Id, MessageBody, MessageAttributes?} entries: (sent ids, failed ids)."""
         if not entries:
             return [], []
+        self._calling("SendMessageBatch")
         response = await self.client.send_message_batch(QueueUrl=self.url, Entries=list(entries))
         sent = [entry["Id"] for entry in response.get("Successful", [])]
         return sent, _failed(response, "SendMessageBatch")

@@ -15,6 +15,7 @@ from consumer.ops.redact import mask_log_event
 _QUIET = (
     "httpx",
     "httpcore",
+    "aiohttp",
     "botocore",
     "aiobotocore",
     "boto3",

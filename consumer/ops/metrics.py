@@ -165,6 +165,13 @@ class Metrics:
             "1 while /readyz answers 200 (SQS and the database reachable, not stopping)",
             registry=r,
         )
+        # --- performance: SQS calls per message (bench.consumer) ---
+        self.sqs_calls = Counter(
+            f"{PREFIX}_sqs_calls",
+            "SQS calls the daemon made to its queues, by operation (each is billed)",
+            ["operation"],
+            registry=r,
+        )
         # Every reason is exported from the start, at 0: a process's first dead letter or failure of a reason
         # is then an increase that alerts see, not the birth of a series that increase() cannot see.
         for reason in Reason:

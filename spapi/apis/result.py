@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import httpx
+from spapi.http import HttpResponse
 
 T = TypeVar("T")
 
@@ -19,5 +19,5 @@ class ApiResult(Generic[T]):
     request_id: str | None
 
     @classmethod
-    def of(cls, data: T, raw: Any, response: httpx.Response) -> ApiResult[T]:
+    def of(cls, data: T, raw: Any, response: HttpResponse) -> ApiResult[T]:
         return cls(data=data, raw=raw, request_id=response.headers.get("x-amzn-RequestId"))

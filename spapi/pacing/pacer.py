@@ -14,7 +14,8 @@ pass a local gate at the key's own pace, which never delays a caller in time and
 
 A slot is reserved at the pace the key had then. When Amazon states another rate, the callers already
 waiting in this process move with it (their place in the queue is rescaled to the new interval, as the key's
-debt is), at once when this process hears the rate, and within REFRESH_SECONDS when another process did.
+debt is), at once when this process hears the rate, and within REFRESH_SECONDS when another process did
+(the first caller waiting on a key asks the budget that often; the others sleep until their slot).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spapi.errors import RateLimitWaitExceeded
 from spapi.model_catalog import UsagePlan
@@ -45,6 +46,8 @@ class _Waiter:
     deadline: float  # on the pacer's clock
     interval: float  # the key's pace: at the reservation, or as rescaled since
     tolerance: float
+    # Set when this waiter becomes the key's first, the one that looks for rates learned elsewhere.
+    first: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 # For an operation missing from the models: one request at a time, one per second.
@@ -145,27 +148,39 @@ class Pacer:
 
     async def _wait(self, key: str, waiter: _Waiter) -> float:
         started = self._clock()
-        self._waiting.setdefault(key, []).append(waiter)
+        waiting = self._waiting.setdefault(key, [])
+        waiting.append(waiter)
         try:
             while (remaining := waiter.deadline - self._clock()) > 0:
-                await self._nap(key, min(remaining, self._refresh_every))
-                await self._refresh(key, waiter)
+                # Waiters queue in the order of their slots. Only the first wakes every refresh interval
+                # to look for a rate another process learned; the others sleep until their slot (or until
+                # the pace changes, or they come first): a long queue costs no wake-ups.
+                if waiting[0] is waiter:
+                    await self._nap(key, waiter, min(remaining, self._refresh_every))
+                    await self._refresh(key, waiter)
+                else:
+                    await self._nap(key, waiter, remaining)
         finally:
-            waiting = self._waiting[key]
+            was_first = waiting[0] is waiter
             waiting.remove(waiter)
             if not waiting:
                 del self._waiting[key]
                 self._changed.pop(key, None)
+            elif was_first:
+                waiting[0].first.set()
         return self._clock() - started
 
-    async def _nap(self, key: str, seconds: float) -> None:
-        """Sleep, unless the key's pace changes first (a rate heard in this process)."""
+    async def _nap(self, key: str, waiter: _Waiter, seconds: float) -> None:
+        """Sleep, unless the key's pace changes first (a rate heard in this process) or ``waiter`` comes
+        first in the queue."""
         changed = self._changed.setdefault(key, asyncio.Event())
         nap = asyncio.ensure_future(self._sleep(seconds))
         woken = asyncio.ensure_future(changed.wait())
-        _, pending = await asyncio.wait({nap, woken}, return_when=asyncio.FIRST_COMPLETED)
+        came_first = asyncio.ensure_future(waiter.first.wait())
+        _, pending = await asyncio.wait({nap, woken, came_first}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
+        waiter.first.clear()
 
     async def _refresh(self, key: str, waiter: _Waiter) -> None:
         """Now and then per key, while its callers still wait: has another process learned a rate?"""

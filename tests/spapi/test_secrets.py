@@ -20,7 +20,7 @@ def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixt
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     configure_logging("debug", "json")
-    logging.getLogger("httpx").setLevel(logging.DEBUG)  # even at debug, httpx must not leak secrets
+    logging.getLogger("aiohttp").setLevel(logging.DEBUG)  # even at debug, aiohttp must not leak secrets
     yield capsys
     structlog.reset_defaults()
     root.handlers[:], level = saved
