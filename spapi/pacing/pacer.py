@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from spapi.errors import RateLimitWaitExceeded
 from spapi.model_catalog import UsagePlan
@@ -46,8 +46,13 @@ class _Waiter:
     deadline: float  # on the pacer's clock
     interval: float  # the key's pace: at the reservation, or as rescaled since
     tolerance: float
-    # Set when this waiter becomes the key's first, the one that looks for rates learned elsewhere.
-    first: asyncio.Event = field(default_factory=asyncio.Event)
+    # While it naps: resolved to wake it early (its pace changed, or it became the key's first waiter, the
+    # one that looks for rates learned elsewhere). A plain future, not a task per reason: naps are many.
+    wake: asyncio.Future[None] | None = None
+
+    def rouse(self) -> None:
+        if self.wake is not None and not self.wake.done():
+            self.wake.set_result(None)
 
 
 # For an operation missing from the models: one request at a time, one per second.
@@ -79,9 +84,11 @@ class Pacer:
         self._sleep = sleep
         self._refresh_every = refresh
         self._waiting: dict[str, list[_Waiter]] = {}
-        self._changed: dict[str, asyncio.Event] = {}
         self._sent: dict[str, tuple[float, float]] = {}  # the local gate's TAT per key, and its interval
         self._refreshed: dict[str, float] = {}
+        # Each key's interval as the budget last told this process (a reservation's slot, a refresh): a stated
+        # rate equal to it changes nothing, and costs no write to the budget.
+        self._known: dict[str, float] = {}
         self._reserving = Turns()  # per budget key: one reservation of this process in flight
         self._application_turns = Turns()  # per (application key, partner): one place in its queue
 
@@ -124,6 +131,7 @@ class Pacer:
             queue = self._clock() - started if queued else 0.0
             left = None if self._max_wait is None else max(0.0, self._max_wait - waited - queue)
             slot = await self.budget.reserve(reservation, left)
+        self._known[reservation.key] = slot.interval
         if not slot.reserved:
             raise RateLimitWaitExceeded(
                 call.operation, call.label, waited + queue + slot.wait, self._max_wait or 0.0
@@ -156,31 +164,31 @@ class Pacer:
                 # to look for a rate another process learned; the others sleep until their slot (or until
                 # the pace changes, or they come first): a long queue costs no wake-ups.
                 if waiting[0] is waiter:
-                    await self._nap(key, waiter, min(remaining, self._refresh_every))
+                    await self._nap(waiter, min(remaining, self._refresh_every))
                     await self._refresh(key, waiter)
                 else:
-                    await self._nap(key, waiter, remaining)
+                    await self._nap(waiter, remaining)
         finally:
             was_first = waiting[0] is waiter
             waiting.remove(waiter)
             if not waiting:
                 del self._waiting[key]
-                self._changed.pop(key, None)
             elif was_first:
-                waiting[0].first.set()
+                waiting[0].rouse()
         return self._clock() - started
 
-    async def _nap(self, key: str, waiter: _Waiter, seconds: float) -> None:
+    async def _nap(self, waiter: _Waiter, seconds: float) -> None:
         """Sleep, unless the key's pace changes first (a rate heard in this process) or ``waiter`` comes
         first in the queue."""
-        changed = self._changed.setdefault(key, asyncio.Event())
+        # A rouse that comes between two naps is not lost: the waiting loop looks at the queue and the
+        # deadline again before every nap.
+        waiter.wake = asyncio.get_running_loop().create_future()
         nap = asyncio.ensure_future(self._sleep(seconds))
-        woken = asyncio.ensure_future(changed.wait())
-        came_first = asyncio.ensure_future(waiter.first.wait())
-        _, pending = await asyncio.wait({nap, woken, came_first}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        waiter.first.clear()
+        try:
+            await asyncio.wait((nap, waiter.wake), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            nap.cancel()
+            waiter.wake = None
 
     async def _refresh(self, key: str, waiter: _Waiter) -> None:
         """Now and then per key, while its callers still wait: has another process learned a rate?"""
@@ -191,19 +199,17 @@ class Pacer:
         self._refreshed[key] = now
         state = await self.budget.state(key)
         if state is not None:
+            self._known[key] = state.interval
             self._rescale(key, state.interval, state.tolerance)
 
     def _rescale(self, key: str, interval: float, tolerance: float) -> None:
         """The key is paced at ``interval`` now: the callers waiting here keep their order and their debt."""
         now = self._clock()
-        moved = False
         for waiter in self._waiting.get(key, ()):
             if waiter.interval != interval and waiter.deadline > now:
                 waiter.deadline = now + (waiter.deadline - now) * interval / waiter.interval
-                moved = True
+                waiter.rouse()
             waiter.interval, waiter.tolerance = interval, tolerance
-        if moved:
-            self._changed.pop(key, asyncio.Event()).set()
 
     async def observe(
         self, call: CallKey, *, status: int, rate_limit: float | None, application: bool = False
@@ -216,7 +222,9 @@ class Pacer:
         if rate_limit is not None and rate_limit > 0:
             plan = UsagePlan(rate=rate_limit, burst=self.plan(call.operation).burst)
             learned = self._reservation(call.budget, plan)
-            await self.budget.learn_rate(learned)
+            if self._known.get(call.budget) != learned.interval:
+                await self.budget.learn_rate(learned)
+                self._known[call.budget] = learned.interval
             self._rescale(call.budget, learned.interval, learned.tolerance)
         if status == 429:
             whole_application = application and call.operation in self._application_plans

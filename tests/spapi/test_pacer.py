@@ -9,7 +9,7 @@ import pytest
 
 from spapi.errors import RateLimitWaitExceeded
 from spapi.model_catalog import UsagePlan
-from spapi.pacing import DEFAULT_HEADROOM, EXACT, CallKey, Headroom, MemoryBudget, Pacer
+from spapi.pacing import DEFAULT_HEADROOM, EXACT, CallKey, Headroom, MemoryBudget, Pacer, Reservation
 from tests.fixtures.clock import FakeClock
 
 
@@ -176,3 +176,33 @@ async def test_the_application_key_is_spent_after_the_partners_and_shared_by_all
     )
     waits = [await limiter.acquire(call(partner)) for partner in ("A1", "A2", "A3")]
     assert waits == pytest.approx([0.0, 0.5, 0.5])  # partners are free; the application paces them
+
+
+async def test_a_stated_rate_the_budget_already_has_costs_no_write() -> None:
+    """Amazon states the rate on every answer; the shared budget is written only when it is news."""
+    clock = FakeClock()
+    learned: list[float] = []
+
+    class Counting(MemoryBudget):
+        async def learn_rate(self, reservation: Reservation) -> None:
+            learned.append(reservation.rate)
+            await super().learn_rate(reservation)
+
+    p = Pacer(
+        Counting(clock),
+        plans={"op": UsagePlan(rate=5.0, burst=10)},
+        headroom=EXACT,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    for _ in range(3):
+        await p.acquire(call())
+        await p.observe(call(), status=200, rate_limit=5.0)
+    assert learned == []  # the plan's own rate: nothing to learn
+    for _ in range(3):
+        await p.acquire(call())
+        await p.observe(call(), status=200, rate_limit=2.0)
+    assert learned == [2.0]  # news once; after it, the key's slots come at the learned pace
+    state = await p.state(call())
+    assert state is not None
+    assert state.rate == 2.0
