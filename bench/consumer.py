@@ -355,13 +355,8 @@ def run_daemon(
         calls = _calls(port)
     finally:
         stop_daemon(daemon)
-    return Run(
-        f"spapi-notify, {pollers} pollers, {backend}",
-        total,
-        seconds,
-        cpu_seconds,
-        calls.get("ReceiveMessage", 0) - calls_before.get("ReceiveMessage", 0),
-        sum(calls.values()) - sum(calls_before.values()),
+    return _run(
+        f"spapi-notify, {pollers} pollers, {backend}", total, seconds, cpu_seconds, calls_before, calls
     )
 
 
@@ -406,14 +401,21 @@ def run_backlog(
         calls = _calls(port)
     finally:
         stop_daemon(daemon)
-    return Run(
-        f"backlog, {pollers} pollers, {backend}",
-        total,
-        seconds,
-        cpu_seconds,
-        calls.get("ReceiveMessage", 0) - calls_before.get("ReceiveMessage", 0),
-        sum(calls.values()) - sum(calls_before.values()),
-    )
+    return _run(f"backlog, {pollers} pollers, {backend}", total, seconds, cpu_seconds, calls_before, calls)
+
+
+def _run(
+    name: str,
+    total: int,
+    seconds: float,
+    cpu_seconds: float,
+    calls_before: dict[str, float],
+    calls: dict[str, float],
+) -> Run:
+    """A daemon's run, its SQS calls counted between the two readings of its metrics."""
+    receives = calls.get("ReceiveMessage", 0) - calls_before.get("ReceiveMessage", 0)
+    every_call = sum(calls.values()) - sum(calls_before.values())
+    return Run(name, total, seconds, cpu_seconds, receives, every_call)
 
 
 def _calls(port: int) -> dict[str, float]:
