@@ -16,7 +16,8 @@ time): the processes write it to a cache directory of the run (PYTHONPYCACHEPREF
 kind before the measured ones fills it. Bars: ready < 2 s, idle RSS < 80 MB (the ratio to the minimal loop's
 beside it).
 
-With --quick, one start on SQLite only, 3 s idle: the bars are printed but not enforced.
+With --quick, one start on SQLite only (no warm-up start before it), 3 s idle: the bars are printed but not
+enforced.
 
     .venv/bin/python -m bench.startup [--starts 3] [--idle 25] [--backends sqlite,postgresql] [--quick]
 """
@@ -167,7 +168,8 @@ def main() -> None:
         }
         base_env["PYTHONPYCACHEPREFIX"] = pycache
         minimal_queue = make_queues(sqs)
-        minimal_start(base_env, minimal_queue, 0.0)  # compiles the bytecode: not counted
+        if not args.quick:  # a quick run's figures are noise: no warm-up start
+            minimal_start(base_env, minimal_queue, 0.0)  # compiles the bytecode: not counted
         minimal = median([minimal_start(base_env, minimal_queue, args.idle) for _ in range(args.starts)])
         print(describe("minimal aioboto3 loop", minimal, "first receive"))
         for backend in args.backends.split(","):
@@ -184,7 +186,8 @@ def main() -> None:
                     "SPAPI_NOTIFY_LWA_CLIENT_SECRET": "bench-secret",
                     "SPAPI_NOTIFY_LOG_LEVEL": "warning",
                 }
-                daemon_start(env, 0.0)  # compiles the bytecode: not counted
+                if not args.quick:
+                    daemon_start(env, 0.0)  # compiles the bytecode: not counted
                 ours = median([daemon_start(env, args.idle) for _ in range(args.starts)])
             ok = ok and ours.ready_seconds < READY_BAR and ours.idle_rss < RSS_BAR_MB * 1e6
             print(
