@@ -18,7 +18,6 @@ must still be stored in its final state, within two minutes.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sqlite3
 import subprocess
@@ -26,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +42,7 @@ from bench.consumer import (
     stop_daemon,
     wait_for,
 )
+from bench.order_changes import iso, order_change
 from spapi.sandbox import SandboxServer, SandboxState
 from spapi.sandbox.catalog import GET_ORDER, example_order, put_order
 from tests.fixtures.moto_server import aws_env
@@ -55,47 +54,6 @@ SELLER_ID = "A3TH9S8BH6GOGM"
 REFRESH_TOKEN = "Atzr|bench-refresh"
 STATUSES = ["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]
 FEED_AHEAD = 60  # messages waiting in the queue before the feeder pauses: moto slows down as queues deepen
-
-
-def notification(order_id: str, event_time: datetime, status: str) -> str:
-    v0_status = {"PARTIALLY_SHIPPED": "PartiallyShipped"}.get(status, status.capitalize())
-    return json.dumps(
-        {
-            "NotificationVersion": "1.0",
-            "NotificationType": "ORDER_CHANGE",
-            "PayloadVersion": "1.0",
-            "EventTime": _iso(event_time),
-            "Payload": {
-                "OrderChangeNotification": {
-                    "NotificationLevel": "OrderLevel",
-                    "SellerId": SELLER_ID,
-                    "AmazonOrderId": order_id,
-                    "OrderChangeType": "OrderStatusChange",
-                    "OrderChangeTrigger": {"TimeOfOrderChange": _iso(event_time), "ChangeReason": "bench"},
-                    "Summary": {
-                        "MarketplaceId": "ATVPDKIKX0DER",
-                        "OrderStatus": v0_status,
-                        "PurchaseDate": "2026-11-23T10:00:00.000Z",
-                        "FulfillmentType": "MFN",
-                        "OrderType": "StandardOrder",
-                        "OrderItems": [
-                            {"OrderItemId": "17198765432109", "SellerSKU": "SKU-1", "Quantity": 1}
-                        ],
-                    },
-                }
-            },
-            "NotificationMetadata": {
-                "ApplicationId": APP_ID,
-                "SubscriptionId": "sub-bench",
-                "PublishTime": _iso(event_time),
-                "NotificationId": str(uuid.uuid4()),
-            },
-        }
-    )
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Feeder(threading.Thread):
@@ -140,12 +98,12 @@ class Feeder(threading.Thread):
         status = STATUSES[round(position * (len(STATUSES) - 1))]
         order = example_order(
             order_id,
-            last_updated_time=_iso(now),
+            last_updated_time=iso(now),
             fulfillment_status=status,
             createdTime="2026-11-23T10:00:00Z",
         )
         put_order(self.state, order)
-        return notification(order_id, now, status)
+        return order_change(SELLER_ID, order_id, now, status, application_id=APP_ID)
 
     def _wait_for_room(self) -> None:
         while True:

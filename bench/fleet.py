@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import random
 import signal
@@ -71,6 +70,7 @@ from bench.consumer import (
     moto_process,
     wait_for,
 )
+from bench.order_changes import iso, order_change
 from consumer.ops.log_config import configure_logging
 from spapi import Region, SellingPartner, SpApiClient, SpApiConfig
 from spapi.model_catalog import UsagePlan
@@ -105,52 +105,10 @@ FEED_AHEAD = 60  # messages waiting in the queue before a feeder pauses: moto sl
 DRAIN_DEADLINE = 600.0
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _seller(name: str) -> tuple[str, str]:
     """A seller id and its refresh token (the sandbox's)."""
     seller_id = f"A{name.upper()}FLEET"
     return seller_id, f"Atzr|bench-fleet-{name}"
-
-
-def order_change(seller_id: str, order_id: str, event_time: datetime, status: str) -> str:
-    """An ORDER_CHANGE 1.0 notification, as Amazon sends it, for a change made at ``event_time``."""
-    v0_status = {"PARTIALLY_SHIPPED": "PartiallyShipped"}.get(status, status.capitalize())
-    return json.dumps(
-        {
-            "NotificationVersion": "1.0",
-            "NotificationType": "ORDER_CHANGE",
-            "PayloadVersion": "1.0",
-            "EventTime": _iso(event_time),
-            "Payload": {
-                "OrderChangeNotification": {
-                    "NotificationLevel": "OrderLevel",
-                    "SellerId": seller_id,
-                    "AmazonOrderId": order_id,
-                    "OrderChangeType": "OrderStatusChange",
-                    "OrderChangeTrigger": {"TimeOfOrderChange": _iso(event_time), "ChangeReason": "bench"},
-                    "Summary": {
-                        "MarketplaceId": MARKETPLACE,
-                        "OrderStatus": v0_status,
-                        "PurchaseDate": "2026-11-23T10:00:00.000Z",
-                        "FulfillmentType": "MFN",
-                        "OrderType": "StandardOrder",
-                        "OrderItems": [
-                            {"OrderItemId": "17198765432109", "SellerSKU": "SKU-1", "Quantity": 1}
-                        ],
-                    },
-                }
-            },
-            "NotificationMetadata": {
-                "ApplicationId": APP_ID,
-                "SubscriptionId": "sub-bench-fleet",
-                "PublishTime": _iso(event_time),
-                "NotificationId": str(uuid.uuid4()),
-            },
-        }
-    )
 
 
 def p95(values: Sequence[float]) -> float:
@@ -348,12 +306,14 @@ class Feeder(threading.Thread):
         now = datetime.now(UTC)
         order = example_order(
             order_id,
-            last_updated_time=_iso(now),
+            last_updated_time=iso(now),
             fulfillment_status=status,
             createdTime="2026-11-23T10:00:00Z",
         )
         put_order(self.state, order)
-        return order_change(self.seller_id, order_id, now, status)
+        return order_change(
+            self.seller_id, order_id, now, status, application_id=APP_ID, subscription_id="sub-bench-fleet"
+        )
 
     def _wait_for_room(self) -> None:
         while True:

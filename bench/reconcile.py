@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import random
 import statistics
@@ -56,6 +55,7 @@ from bench.consumer import (
     stop_daemon,
     wait_for,
 )
+from bench.order_changes import iso, order_change
 from handlers.order_rows import order_rows
 from spapi.models.orders import Order
 from spapi.regions import Region
@@ -79,14 +79,10 @@ STATUSES = ["PENDING", "UNSHIPPED", "SHIPPED"]
 PAGE = 100
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def amazon_order(order_id: str, updated: datetime, status: str) -> dict[str, Any]:
     return example_order(
         order_id,
-        last_updated_time=_iso(updated),
+        last_updated_time=iso(updated),
         fulfillment_status=status,
         createdTime="2026-11-20T10:00:00Z",
         salesChannel={"channelName": "AMAZON", "marketplaceId": MARKETPLACE},
@@ -166,36 +162,10 @@ async def prepare_database(url: str, world: World, key: str) -> None:
 
 def notification(seller: str, order_id: str, moment: datetime, status: str) -> tuple[str, str]:
     notification_id = str(uuid.uuid4())
-    body = {
-        "NotificationVersion": "1.0",
-        "NotificationType": "ORDER_CHANGE",
-        "PayloadVersion": "1.0",
-        "EventTime": _iso(moment),
-        "Payload": {
-            "OrderChangeNotification": {
-                "NotificationLevel": "OrderLevel",
-                "SellerId": seller,
-                "AmazonOrderId": order_id,
-                "OrderChangeType": "OrderStatusChange",
-                "OrderChangeTrigger": {"TimeOfOrderChange": _iso(moment), "ChangeReason": "bench"},
-                "Summary": {
-                    "MarketplaceId": MARKETPLACE,
-                    "OrderStatus": status.capitalize(),
-                    "PurchaseDate": "2026-11-20T10:00:00.000Z",
-                    "FulfillmentType": "MFN",
-                    "OrderType": "StandardOrder",
-                    "OrderItems": [{"OrderItemId": "17198765432109", "SellerSKU": "SKU-1", "Quantity": 1}],
-                },
-            }
-        },
-        "NotificationMetadata": {
-            "ApplicationId": APP_ID,
-            "SubscriptionId": "sub-bench",
-            "PublishTime": _iso(moment),
-            "NotificationId": notification_id,
-        },
-    }
-    return notification_id, json.dumps(body)
+    body = order_change(
+        seller, order_id, moment, status, application_id=APP_ID, notification_id=notification_id
+    )
+    return notification_id, body
 
 
 class LiveFeeder(threading.Thread):
