@@ -155,7 +155,8 @@ def readme_commands() -> dict[str, str]:
 
 
 def bench_modules() -> set[str]:
-    return {path.stem for path in (ROOT / "bench").glob("*.py") if path.stem != "__init__"}
+    """The benches: bench/ modules with a ``main`` (the others are what benches share)."""
+    return {path.stem for path in (ROOT / "bench").glob("*.py") if "\ndef main(" in path.read_text()}
 
 
 def quick_argv(command: str) -> list[str]:

@@ -62,15 +62,19 @@ async def test_the_daemon_sweeps_in_the_background_and_a_shutdown_leaves_it_to_r
         state.set_delay(SEARCH_ORDERS, 0)
         async with running(settings) as daemon:
 
-            async def finished() -> list[Any]:
-                return [run["outcome"] for run in await runs(engine)]
+            async def finished() -> tuple[list[Any], float, float]:
+                # The run's row is committed first, its metrics counted after: wait for both.
+                outcomes = [run["outcome"] for run in await runs(engine)]
+                missed = metric(daemon.metrics, "spapi_notify_reconcile_orders_missed_total", seller=SELLER)
+                silent = metric(
+                    daemon.metrics,
+                    "spapi_notify_subscription_silent_total",
+                    seller=SELLER,
+                    type="ORDER_CHANGE",
+                )
+                return outcomes, missed, silent
 
-            await eventually(finished, lambda outcomes: outcomes == [INTERRUPTED, COMPLETED])
-            missed = metric(daemon.metrics, "spapi_notify_reconcile_orders_missed_total", seller=SELLER)
-            silent = metric(
-                daemon.metrics, "spapi_notify_subscription_silent_total", seller=SELLER, type="ORDER_CHANGE"
-            )
-        assert (missed, silent) == (4, 1)
+            await eventually(finished, lambda seen: seen == ([INTERRUPTED, COMPLETED], 4, 1))
         assert (await runs(engine))[1]["resumed"]
         assert set(await stored_orders(engine)) == set(truth)
     finally:
