@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spapi.apis.result import ApiResult
+from spapi.apis.result import ApiResult, validated
 from spapi.credentials import SellingPartner
 from spapi.documents import DocumentDownloader, DownloadedDocument, Sink
 from spapi.models.feeds import Feed, FeedDocument
@@ -23,8 +23,7 @@ class FeedsApi:
 
     async def get_feed(self, partner: SellingPartner, feed_id: str) -> ApiResult[Feed]:
         response = await self._requester.request(GET_FEED, partner, path_params={"feedId": feed_id})
-        raw = response.json()
-        return ApiResult.of(Feed.model_validate(raw), raw, response)
+        return validated(Feed, response)
 
     async def get_feed_document(
         self, partner: SellingPartner, feed_document_id: str
@@ -32,8 +31,7 @@ class FeedsApi:
         response = await self._requester.request(
             GET_FEED_DOCUMENT, partner, path_params={"feedDocumentId": feed_document_id}
         )
-        raw = response.json()
-        return ApiResult.of(FeedDocument.model_validate(raw), raw, response)
+        return validated(FeedDocument, response)
 
     async def download_document(
         self, partner: SellingPartner, feed_document_id: str, sink: Sink

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spapi.apis.result import ApiResult
+from spapi.apis.result import ApiResult, validated
 from spapi.credentials import SellingPartner
 from spapi.models.listings import ListingsItem
 from spapi.operation import Operation
@@ -40,5 +40,4 @@ class ListingsItemsApi:
                 "issueLocale": issue_locale,
             },
         )
-        raw = response.json()
-        return ApiResult.of(ListingsItem.model_validate(raw), raw, response)
+        return validated(ListingsItem, response)

@@ -8,7 +8,7 @@ from functools import cache
 
 import structlog
 
-from spapi.apis.result import ApiResult
+from spapi.apis.result import ApiResult, validated
 from spapi.credentials import SellingPartner
 from spapi.errors import BadRequest
 from spapi.model_catalog import read_api_model
@@ -103,5 +103,4 @@ class OrdersApi:
                 "paginationToken": pagination_token,
             },
         )
-        raw = response.json()
-        return ApiResult.of(SearchOrdersResponse.model_validate(raw), raw, response)
+        return validated(SearchOrdersResponse, response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spapi.apis.result import ApiResult
+from spapi.apis.result import ApiResult, validated
 from spapi.credentials import SellingPartner
 from spapi.documents import DocumentDownloader, DownloadedDocument, Sink
 from spapi.models.reports import Report, ReportDocument
@@ -22,8 +22,7 @@ class ReportsApi:
 
     async def get_report(self, partner: SellingPartner, report_id: str) -> ApiResult[Report]:
         response = await self._requester.request(GET_REPORT, partner, path_params={"reportId": report_id})
-        raw = response.json()
-        return ApiResult.of(Report.model_validate(raw), raw, response)
+        return validated(Report, response)
 
     async def get_report_document(
         self, partner: SellingPartner, report_document_id: str
@@ -31,8 +30,7 @@ class ReportsApi:
         response = await self._requester.request(
             GET_REPORT_DOCUMENT, partner, path_params={"reportDocumentId": report_document_id}
         )
-        raw = response.json()
-        return ApiResult.of(ReportDocument.model_validate(raw), raw, response)
+        return validated(ReportDocument, response)
 
     async def download_document(
         self, partner: SellingPartner, report_document_id: str, sink: Sink

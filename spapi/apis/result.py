@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
 from spapi.http import HttpResponse
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -21,3 +24,9 @@ class ApiResult(Generic[T]):
     @classmethod
     def of(cls, data: T, raw: Any, response: HttpResponse) -> ApiResult[T]:
         return cls(data=data, raw=raw, request_id=response.headers.get("x-amzn-RequestId"))
+
+
+def validated(model: type[M], response: HttpResponse) -> ApiResult[M]:
+    """The response's whole JSON body as ``model``, with the body and the request id."""
+    raw = response.json()
+    return ApiResult.of(model.model_validate(raw), raw, response)
