@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -97,3 +98,8 @@ def sns_wrapped(body: str) -> dict[str, Any]:
         "Message": body,
         "Timestamp": "2026-11-23T10:00:02.000Z",
     }
+
+
+def iso(moment: datetime) -> str:
+    """An aware datetime as Amazon writes one: ISO 8601 in UTC, with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.changes.append import upsert_with_change
+from store.outputs.event_time import applied_event_time
 from store.tables import FBA_OUTBOUND_SHIPMENTS, Operation
 from store.upsert import insert
 
@@ -19,13 +20,14 @@ async def upsert_fba_shipment(
     """Write the shipment's status unless a newer notification's is stored; None when nothing was written.
 
     Newer means a later (or the same) EventTime, compared in SQL inside the caller's transaction so that
-    concurrent daemons agree; a notification without an EventTime never replaces one that had it.
+    concurrent daemons agree, with the stored one capped at the row's write (store.outputs.event_time); a
+    notification without an EventTime never replaces one that had it.
     """
     statement = insert(connection, FBA_OUTBOUND_SHIPMENTS).values(**row)
     new, stored = statement.excluded, FBA_OUTBOUND_SHIPMENTS.c
     newer = or_(
         stored.last_event_time.is_(None),
-        new.last_event_time.is_not(None) & (new.last_event_time >= stored.last_event_time),
+        new.last_event_time.is_not(None) & (new.last_event_time >= applied_event_time(stored)),
     )
     return await upsert_with_change(
         connection,

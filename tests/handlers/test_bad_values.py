@@ -16,7 +16,7 @@ from consumer.settings import Settings
 from spapi.sandbox import SandboxState
 from spapi.sandbox.catalog import GET_LISTINGS_ITEM, GET_ORDER, example_listings_item, put_listing
 from store.tables import LISTINGS_ITEMS
-from tests.builders import example, notification_id_of, set_ids
+from tests.builders import example, iso, notification_id_of, set_ids
 from tests.fixtures.daemons import running
 from tests.fixtures.handler_world import LISTING_MARKETPLACE, LISTING_SELLER
 from tests.fixtures.polling import eventually
@@ -38,10 +38,6 @@ def status_change(event_time: str, statuses: list[str], sku: str = SKU) -> dict[
     notification["Payload"].update({"Status": statuses, "Sku": sku, "SellerId": LISTING_SELLER})
     notification["EventTime"] = event_time
     return notification
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def attribute(message: dict[str, Any], name: str) -> str:

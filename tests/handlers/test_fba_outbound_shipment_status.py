@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.tables import CHANGES, FBA_OUTBOUND_SHIPMENTS
-from tests.builders import example, notification_id_of, set_ids
+from tests.builders import example, iso, notification_id_of, set_ids
 from tests.fixtures.daemons import daemon_settings, running
 from tests.fixtures.polling import eventually
 from tests.fixtures.queues import Queues, send
@@ -60,3 +61,25 @@ async def test_an_older_status_arriving_late_never_overwrites_a_newer_one(
         ("update", notification_id_of(reopened)),
     ]
     assert {c["table_name"] for c in changes} == {"fba_outbound_shipments"}
+
+
+async def test_a_stored_far_future_event_time_does_not_freeze_a_shipment(
+    queues: Queues, migrated_url: str, engine: AsyncEngine
+) -> None:
+    """A row poisoned before the EventTime check (an EventTime in 2999) takes newer real statuses."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = status("Created", iso(now - timedelta(minutes=10)))
+    later = status("Cancelled", iso(now - timedelta(minutes=1)))
+    async with running(daemon_settings(queues, migrated_url, plugins="")):
+        await send(queues.url, first)
+        await eventually(lambda: ledger(engine), lambda found: notification_id_of(first) in found)
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(FBA_OUTBOUND_SHIPMENTS).values(
+                    last_event_time=datetime(2999, 1, 1, tzinfo=UTC), updated_at=now - timedelta(minutes=9)
+                )
+            )
+        await send(queues.url, later)
+        await eventually(lambda: ledger(engine), lambda found: notification_id_of(later) in found)
+    [row] = await rows(engine, FBA_OUTBOUND_SHIPMENTS)
+    assert (row["shipment_status"], row["last_event_time"]) == ("Cancelled", now - timedelta(minutes=1))

@@ -11,15 +11,12 @@ import httpx
 from spapi.sandbox import SandboxServer, SandboxState
 from spapi.sandbox.catalog import example_order, put_order
 from spapi.sandbox.order_search import REFUSED_PAGE_MESSAGE
+from tests.builders import iso
 from tests.fixtures.clock import FakeClock
 from tests.fixtures.sandbox_http import SELLER_ID, VENDOR_ID, Tokens, fetch_token, seller_grant
 
 PATH = "/orders/2026-01-01/orders"
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def seed(state: SandboxState) -> list[str]:
