@@ -10,7 +10,7 @@ revoked authorisation, a missing role) becomes a Failure and the others go on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -63,16 +63,19 @@ class Planner:
         replace: bool = False,
         prune: bool = False,
         only: Collection[str] | None = None,
+        destinations: Sequence[Destination] | None = None,
     ) -> Plan:
-        """The file against what Amazon holds; with ``only``, for those sellers alone (no others are read)."""
+        """The file against what Amazon holds; with ``only``, for those sellers alone (no others are read);
+        with ``destinations``, the application's destinations as the caller has just read them (else read
+        here)."""
         config.check_region(self._region)
         plan = Plan(region=self._region)
         sellers = await self._sellers(config, plan, only)
         failed_sellers = {f.seller_id for f in plan.failures}
         wants = resolve(config, sellers).only(s for s in plan.partners if s not in failed_sellers)
-        plan.destinations, destination_ids = plan_destinations(
-            config, await read_destinations(self._api), prune=prune
-        )
+        if destinations is None:
+            destinations = await read_destinations(self._api)
+        plan.destinations, destination_ids = plan_destinations(config, destinations, prune=prune)
         to_check = await self._types_to_check(plan, config, wants, sellers, only)
         limit = asyncio.Semaphore(self._concurrency)
 

@@ -150,6 +150,7 @@ async def _subscriptions(run: _Run, client: SpApiClient) -> list[Check]:
         run.engine,
         queue_arn=run.facts.arn if run.facts is not None else None,
         sellers=set(run.usable),
+        held=run.destinations.held,
     )
 
 

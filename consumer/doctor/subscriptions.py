@@ -82,8 +82,10 @@ async def subscription_checks(
     *,
     queue_arn: str | None,
     sellers: Collection[str] | None,
+    held: Sequence[Destination] | None = None,
 ) -> list[Check]:
-    """With --config: each seller's subscriptions against the file; without: one skip saying how."""
+    """With --config: each seller's subscriptions against the file; without: one skip saying how. ``held``:
+    the application's destinations as the doctor read them (None: the planner reads them)."""
     if config.desired is None:
         return [
             skipped(
@@ -95,7 +97,7 @@ async def subscription_checks(
     path = config.desired_path or "FILE"
     planner = Planner(api, directory, engine, region=config.region)
     try:
-        plan = await planner.plan(config.desired, only=sellers)
+        plan = await planner.plan(config.desired, only=sellers, destinations=held)
     except ConfigError as exc:
         return [failed("subscriptions.file", str(exc), f"correct {path}")]
     except (ManagerError, SpApiError) as exc:

@@ -109,6 +109,8 @@ async def test_the_healthy_setup_passes_every_check(world: DoctorWorld) -> None:
     assert {c["subject"] for c in by_name(checks, "lwa.seller")} == set(sellers)
     # Every SP-API call went through the shared budget and stayed inside Amazon's limits.
     assert sum(world.state.throttled.values()) == 0
+    # The destinations are read once, for the destination checks and the subscription plan alike.
+    assert world.state.calls["notifications.getDestinations"] == 1
 
 
 async def _run_sqs_fix(fix: str, queue_url: str) -> None:
