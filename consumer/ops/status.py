@@ -64,7 +64,11 @@ class StatusBoard:
         self._clock = clock
         self._changed = threading.Condition()
         self._snapshot: StatusSnapshot | None = None
-        self._published = 0
+        # Page requests are numbered; a snapshot answers those taken (take_request) before its refresh began.
+        # One begun before a request (a periodic refresh, without the ledger's parts) does not answer it.
+        self._asks = 0
+        self._taken = 0
+        self._answered = 0
         self._asked_at: float | None = None
         self._wake: Callable[[], object] = lambda: None
 
@@ -78,10 +82,11 @@ class StatusBoard:
         return self._snapshot
 
     def publish(self, snapshot: StatusSnapshot) -> None:
-        """Event loop: make ``snapshot`` the newest, and wake the page requests waiting for one."""
+        """Event loop: make ``snapshot`` the newest, and wake the page requests it answers (those taken by the
+        ``take_request`` before it)."""
         with self._changed:
             self._snapshot = snapshot
-            self._published += 1
+            self._answered = self._taken
             self._changed.notify_all()
 
     def take_request(self) -> float | None:
@@ -89,18 +94,20 @@ class StatusBoard:
         or None; the request is taken."""
         with self._changed:
             asked, self._asked_at = self._asked_at, None
+            self._taken = self._asks
         return asked
 
     def fresh(self, timeout: float) -> StatusSnapshot | None:
         """HTTP thread: ask the loop for a snapshot with the ledger's parts and wait up to ``timeout``
         seconds for it to be published; returns the newest snapshot either way (None before the first)."""
         with self._changed:
-            seen = self._published
+            self._asks += 1
+            ask = self._asks
             self._asked_at = self._clock()
         try:
             self._wake()
         except RuntimeError:  # the event loop is closed: the daemon is stopping; show the newest
             return self._snapshot
         with self._changed:
-            self._changed.wait_for(lambda: self._published > seen, timeout)
+            self._changed.wait_for(lambda: self._answered >= ask, timeout)
             return self._snapshot
