@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,19 +104,16 @@ def daemon_start(env: dict[str, str], idle: float) -> Start:
     env = {**env, "SPAPI_NOTIFY_METRICS_PORT": str(port), "SPAPI_NOTIFY_METRICS_HOST": "127.0.0.1"}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "consumer", "run"], env=env, cwd=tempfile.gettempdir())
-    try:
+
+    def ready() -> None:
         while not _answers(f"http://127.0.0.1:{port}/readyz"):
             if process.poll() is not None:
                 raise SystemExit(f"the daemon exited with {process.returncode}")
             if time.perf_counter() - started > 60:
                 raise SystemExit("the daemon was not ready within 60 s")
             time.sleep(0.01)
-        ready = time.perf_counter() - started
-        time.sleep(idle)
-        rss, peak = memory(process.pid)
-    finally:
-        stop(process)
-    return Start(ready, rss, peak)
+
+    return measured(process, started, ready, idle)
 
 
 def minimal_start(env: dict[str, str], queue_url: str, idle: float) -> Start:
@@ -124,16 +122,27 @@ def minimal_start(env: dict[str, str], queue_url: str, idle: float) -> Start:
     process = subprocess.Popen(
         [sys.executable, "-c", MINIMAL_LOOP, queue_url], env=env, stdout=subprocess.PIPE
     )
-    try:
+
+    def ready() -> None:
         assert process.stdout is not None
         if process.stdout.readline().strip() != b"receiving":
             raise SystemExit("the minimal loop did not start")
-        ready = time.perf_counter() - started
+
+    return measured(process, started, ready, idle)
+
+
+def measured(
+    process: subprocess.Popen[bytes], started: float, ready: Callable[[], None], idle: float
+) -> Start:
+    """Wait for ``process`` to be ``ready``, let it idle, read its memory; it is stopped either way."""
+    try:
+        ready()
+        ready_seconds = time.perf_counter() - started
         time.sleep(idle)
         rss, peak = memory(process.pid)
     finally:
         stop(process)
-    return Start(ready, rss, peak)
+    return Start(ready_seconds, rss, peak)
 
 
 def median(starts: list[Start]) -> Start:
