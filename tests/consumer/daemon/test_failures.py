@@ -14,7 +14,7 @@ from consumer.intake.dead_letter import ERROR, REASON, RECEIVE_COUNT, SOURCE_MES
 from store.engine import create_engine
 from store.tables import DELIVERY_FAILURES, NOTIFICATIONS
 from tests.builders import eventbridge_event, example, notification_id_of, set_ids, steered
-from tests.fixtures.daemons import daemon_settings, running
+from tests.fixtures.daemons import daemon_settings, migrate_for_daemons, running
 from tests.fixtures.metrics import metric
 from tests.fixtures.polling import eventually
 from tests.fixtures.postgres import PostgresServer
@@ -118,12 +118,7 @@ async def test_a_database_outage_pauses_the_daemon_and_costs_the_message_nothing
     """The database refuses connections for a while: receiving pauses, the message waits in the queue without
     a failure counted against it, and is processed once the database is back."""
     engine = create_engine(postgres_url)
-    from store.migrate import upgrade  # noqa: PLC0415
-    from tests.fixtures.steered_plugin import test_metadata  # noqa: PLC0415
-
-    await upgrade(engine)
-    async with engine.begin() as connection:
-        await connection.run_sync(test_metadata.create_all)
+    await migrate_for_daemons(engine)
     database = engine.url.database
     admin = create_engine(postgres_server.url(postgres_server.admin_database), isolation_level="AUTOCOMMIT")
 

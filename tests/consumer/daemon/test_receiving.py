@@ -10,13 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consumer.daemon.loop import Daemon
 from store.engine import create_engine
-from store.migrate import upgrade
 from tests.builders import steered
-from tests.fixtures.daemons import daemon_settings, running
+from tests.fixtures.daemons import daemon_settings, migrate_for_daemons, running
 from tests.fixtures.metrics import metric
 from tests.fixtures.polling import eventually
 from tests.fixtures.queues import create_queues, queue_depth, send
-from tests.fixtures.steered_plugin import test_metadata
 from tests.fixtures.tables import ledger
 
 WAIT = 3  # the long poll's wait, seconds
@@ -28,9 +26,7 @@ def calls(daemon: Daemon, operation: str) -> float:
 
 async def migrated(url: str) -> AsyncEngine:
     engine = create_engine(url)
-    await upgrade(engine)
-    async with engine.begin() as connection:
-        await connection.run_sync(test_metadata.create_all)
+    await migrate_for_daemons(engine)
     return engine
 
 

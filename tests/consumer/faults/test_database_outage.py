@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.engine import create_engine
-from store.migrate import upgrade
 from tests.builders import notification_id_of, steered
 from tests.fixtures.daemon_process import cli_env, events, free_port, readiness, scrape, start, wait_exit
+from tests.fixtures.daemons import migrate_for_daemons
 from tests.fixtures.polling import eventually
 from tests.fixtures.postgres import (
     PostgresServer,
@@ -24,7 +24,7 @@ from tests.fixtures.postgres import (
     throwaway_cluster,
 )
 from tests.fixtures.queues import create_queues, drain, queue_depth, send
-from tests.fixtures.steered_plugin import PLUGIN, test_metadata
+from tests.fixtures.steered_plugin import PLUGIN
 from tests.fixtures.tables import effects, ledger
 
 POLLERS = 2
@@ -36,9 +36,7 @@ RELEASED = 'spapi_notify_outage_releases_total{dependency="database"}'
 async def migrated(server: PostgresServer) -> AsyncEngine:
     create_database(server, "outage")
     engine = create_engine(server.url("outage"))
-    await upgrade(engine)
-    async with engine.begin() as connection:
-        await connection.run_sync(test_metadata.create_all)
+    await migrate_for_daemons(engine)
     return engine
 
 

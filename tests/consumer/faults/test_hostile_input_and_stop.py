@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consumer.intake.dead_letter import ERROR, REASON
 from store.engine import create_engine
-from store.migrate import upgrade
 from tests.builders import notification_id_of, steered
 from tests.fixtures.daemon_process import cli_env, events, free_port, readiness, start, wait_exit
+from tests.fixtures.daemons import migrate_for_daemons
 from tests.fixtures.polling import eventually
 from tests.fixtures.queues import create_queues, dead_letters, drain, send
-from tests.fixtures.steered_plugin import PLUGIN, test_metadata
+from tests.fixtures.steered_plugin import PLUGIN
 from tests.fixtures.tables import effects, ledger
 
 
@@ -37,9 +37,7 @@ def with_metadata(**fields: str) -> dict[str, Any]:
 async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     """PostgreSQL only: it is the database whose column limits and text rules are being tested."""
     created = create_engine(postgres_url)
-    await upgrade(created)
-    async with created.begin() as connection:
-        await connection.run_sync(test_metadata.create_all)
+    await migrate_for_daemons(created)
     yield created
     await created.dispose()
 

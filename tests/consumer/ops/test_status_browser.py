@@ -19,14 +19,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.engine import create_engine
-from store.migrate import upgrade
 from tests.fixtures.browser import look_at
-from tests.fixtures.daemons import daemon_settings, running
+from tests.fixtures.daemons import daemon_settings, migrate_for_daemons, running
 from tests.fixtures.paths import REPO
 from tests.fixtures.polling import eventually
 from tests.fixtures.queues import Queues
 from tests.fixtures.status_world import NEVER_SHOWN, SHOWN, page_text, seed_status_world
-from tests.fixtures.steered_plugin import test_metadata
 
 WIDTH, HEIGHT = 1100, 1250
 SCREENSHOT_ENV = "STATUS_SCREENSHOT"  # not SPAPI_NOTIFY_*: the tests clear those
@@ -59,9 +57,7 @@ async def test_headless_chromium_shows_the_status_page(
 ) -> None:
     engine: AsyncEngine = create_engine(sqlite_url)
     try:
-        await upgrade(engine)
-        async with engine.begin() as connection:
-            await connection.run_sync(test_metadata.create_all)
+        await migrate_for_daemons(engine)
         await seed_status_world(engine, queues)
     finally:
         await engine.dispose()
