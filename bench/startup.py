@@ -10,8 +10,11 @@ credentials configured and an empty queue, on SQLite and on PostgreSQL (a migrat
   peak (VmHWM).
 
 Baseline: a minimal aioboto3 loop (create a client, long-poll ReceiveMessage forever, delete what arrives), as
-its own process: seconds to its first ReceiveMessage, and its idle RSS. Each start is measured ``--starts``
-times; the median is printed. Bytecode is compiled as in the container image (which compiles it at build
+its own process: seconds to its first ReceiveMessage, and its idle RSS. Beside it, per backend, the floor of
+the stack the project is built on: the same loop that also validates each body with a pydantic model and
+commits one row per message through a SQLAlchemy async engine on the backend's driver (aiosqlite, asyncpg),
+the least a daemon on aioboto3 + pydantic + SQLAlchemy can load. Each start is measured ``--starts`` times;
+the median is printed. Bytecode is compiled as in the container image (which compiles it at build
 time): the processes write it to a cache directory of the run (PYTHONPYCACHEPREFIX), and one start of each
 kind before the measured ones fills it. Bars: ready < 2 s, idle RSS < 80 MB (the ratio to the minimal loop's
 beside it).
@@ -33,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import boto3  # type: ignore[import-untyped]
@@ -67,6 +71,34 @@ async def main(url):
                 await sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 asyncio.run(main(sys.argv[1]))
+"""
+
+STACK_LOOP = """
+import asyncio, sys
+import aioboto3, pydantic
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+class Body(pydantic.BaseModel):
+    NotificationType: str = ""
+
+async def main(url, database_url):
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE IF NOT EXISTS stack_loop_seen (id TEXT PRIMARY KEY)"))
+    async with aioboto3.Session().client("sqs") as sqs:
+        print("receiving", flush=True)
+        while True:
+            answer = await sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20)
+            for message in answer.get("Messages", []):
+                Body.model_validate_json(message["Body"])
+                async with engine.begin() as connection:
+                    await connection.execute(
+                        text("INSERT INTO stack_loop_seen VALUES (:id)"), {"id": message["MessageId"]}
+                    )
+                await sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
@@ -116,12 +148,11 @@ def daemon_start(env: dict[str, str], idle: float) -> Start:
     return measured(process, started, ready, idle)
 
 
-def minimal_start(env: dict[str, str], queue_url: str, idle: float) -> Start:
-    """The minimal aioboto3 loop: Popen to its first ReceiveMessage, then idle RSS."""
+def minimal_start(env: dict[str, str], script: tuple[str, ...], idle: float) -> Start:
+    """A minimal loop (``script``: ``MINIMAL_LOOP`` or ``STACK_LOOP`` and its arguments): Popen to its first
+    ReceiveMessage, then idle RSS."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", MINIMAL_LOOP, queue_url], env=env, stdout=subprocess.PIPE
-    )
+    process = subprocess.Popen([sys.executable, "-c", *script], env=env, stdout=subprocess.PIPE)
 
     def ready() -> None:
         assert process.stdout is not None
@@ -143,6 +174,13 @@ def measured(
     finally:
         stop(process)
     return Start(ready_seconds, rss, peak)
+
+
+def starts(args: argparse.Namespace, start: Callable[[float], Start]) -> list[Start]:
+    """``args.starts`` measured starts of one kind (after one that compiles the bytecode, in a full run)."""
+    if not args.quick:  # a quick run's figures are noise: no warm-up start
+        start(0.0)
+    return [start(args.idle) for _ in range(args.starts)]
 
 
 def median(starts: list[Start]) -> Start:
@@ -177,12 +215,13 @@ def main() -> None:
         }
         base_env["PYTHONPYCACHEPREFIX"] = pycache
         minimal_queue = make_queues(sqs)
-        if not args.quick:  # a quick run's figures are noise: no warm-up start
-            minimal_start(base_env, minimal_queue, 0.0)  # compiles the bytecode: not counted
-        minimal = median([minimal_start(base_env, minimal_queue, args.idle) for _ in range(args.starts)])
+        minimal = median(starts(args, partial(minimal_start, base_env, (MINIMAL_LOOP, minimal_queue))))
         print(describe("minimal aioboto3 loop", minimal, "first receive"))
         for backend in args.backends.split(","):
             with database(backend, external_postgres) as url:
+                stack_loop = (STACK_LOOP, minimal_queue, url)  # the URL names the async driver already
+                stack = median(starts(args, partial(minimal_start, base_env, stack_loop)))
+                print(describe(f"the stack's floor, {backend}", stack, "first receive"))
                 migrate_database(endpoint, url)
                 env = {
                     **base_env,
@@ -195,13 +234,12 @@ def main() -> None:
                     "SPAPI_NOTIFY_LWA_CLIENT_SECRET": "bench-secret",
                     "SPAPI_NOTIFY_LOG_LEVEL": "warning",
                 }
-                if not args.quick:
-                    daemon_start(env, 0.0)  # compiles the bytecode: not counted
-                ours = median([daemon_start(env, args.idle) for _ in range(args.starts)])
+                ours = median(starts(args, partial(daemon_start, env)))
             ok = ok and ours.ready_seconds < READY_BAR and ours.idle_rss < RSS_BAR_MB * 1e6
             print(
                 describe(f"spapi-notify run, {backend}", ours)
                 + f"  RSS / minimal loop's {ours.idle_rss / minimal.idle_rss:.2f}"
+                + f"  / the stack's floor's {ours.idle_rss / stack.idle_rss:.2f}"
             )
     print(f"bar (ready < {READY_BAR:g} s, idle RSS < {RSS_BAR_MB:g} MB):", bar_verdict(ok, args.quick))
     raise SystemExit(0 if ok or args.quick else 1)

@@ -68,9 +68,11 @@ LABELS = {
     ],
     "startup": [
         "minimal aioboto3 loop: first receive",
+        "the stack's floor, sqlite: first receive",
         "spapi-notify run, sqlite: ready",
         "idle RSS",
         "RSS / minimal loop's",
+        "/ the stack's floor's",
         "bar (ready < 2 s, idle RSS < 80 MB):",
     ],
     "coalesce": [
