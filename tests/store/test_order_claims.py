@@ -12,25 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.order_claims import claim_order, claimed_by_another, release_order
 from store.tables import ORDER_FETCH_CLAIMS
+from tests.fixtures.lockstep import go_on, said
 from tests.fixtures.tables import orders, rows
 
 WORKER = [sys.executable, "-m", "tests.fixtures.claim_worker"]
 ORDERS = [f"903-{index:07d}-0000001" for index in range(30)]
-
-
-def said(workers: list[subprocess.Popen[str]], line: str) -> None:
-    """Wait until every worker has printed ``line``."""
-    for worker in workers:
-        assert worker.stdout is not None
-        assert worker.stdout.readline().strip() == line
-
-
-def tell(workers: list[subprocess.Popen[str]]) -> None:
-    """Let every worker go on, as near together as the pipes allow."""
-    for worker in workers:
-        assert worker.stdin is not None
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
 
 
 @pytest.mark.slow
@@ -51,9 +37,9 @@ async def test_two_processes_racing_through_the_same_orders_write_each_once(
         said(workers, "ready")
         # Each writes its own end's first order before either goes on: on a loaded machine one could otherwise
         # be through the whole list before the other was scheduled, and there would be no race to test.
-        tell(workers)
+        go_on(workers)
         said(workers, "first")
-        tell(workers)
+        go_on(workers)
         outcomes = []
         for worker in workers:
             out, _ = worker.communicate(timeout=60)

@@ -15,6 +15,7 @@ from spapi.model_catalog import UsagePlan
 from spapi.pacing import EXACT, CallKey, Pacer
 from store.rate_budget import DatabaseBudget
 from tests.fixtures.budget_worker import reservation
+from tests.fixtures.lockstep import go_on, said
 
 WORKER = [sys.executable, "-m", "tests.fixtures.budget_worker"]
 
@@ -22,10 +23,17 @@ WORKER = [sys.executable, "-m", "tests.fixtures.budget_worker"]
 def _run_fleet(url: str, key: str, processes: int, calls: int, rate: float, burst: int) -> list[float]:
     started = [
         subprocess.Popen(
-            [*WORKER, url, key, str(calls), str(rate), str(burst)], stdout=subprocess.PIPE, text=True
+            [*WORKER, url, key, str(calls), str(rate), str(burst), "together"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(processes)
     ]
+    # All connected before any reserves: a process starting late on a loaded machine would otherwise find the
+    # others' slots all past, and begin a new burst after a gap.
+    said(started, "ready")
+    go_on(started)
     slots: list[float] = []
     for process in started:
         out, _ = process.communicate(timeout=60)
