@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -53,6 +54,8 @@ async def test_two_processes_racing_through_the_same_orders_write_each_once(
         mine, theirs = outcomes[0][order_id], outcomes[1][order_id]
         # One writes it; the other waited for that write or found it written: never both, never neither.
         assert sorted([mine, theirs]) in (["waited", "wrote"], ["found", "wrote"]), order_id
+    # Both wrote some: each its own end's first order at least, before they went on together.
+    assert all(Counter(each.values())["wrote"] > 0 for each in outcomes)
     assert set(await orders(engine)) == set(ORDERS)
     assert await rows(engine, ORDER_FETCH_CLAIMS) == []  # every claim went with its write
 
