@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from consumer.demo.moto_sqs_lock import serialise_deletes
+
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 READY_TIMEOUT = 30.0
@@ -95,6 +97,7 @@ def moto_server() -> Iterator[str]:
         raise RuntimeError(
             "the embedded AWS emulator needs moto: install spapi-notify with the `demo` extra"
         ) from None
+    serialise_deletes()
     # Port 0: the kernel picks a free port when the server binds, so there is no probe-then-bind race.
     server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
     server.start()
