@@ -87,6 +87,7 @@ async def test_the_status_page_of_a_running_daemon(
 async def test_parts_that_cannot_be_read_are_named_and_the_rest_is_shown(
     queues: Queues, tmp_path: Path
 ) -> None:
+    threads_before = set(threading.enumerate())
     broken = create_engine(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/x.db")
     board = StatusBoard()
     metrics = Metrics()
@@ -102,6 +103,11 @@ async def test_parts_that_cannot_be_read_are_named_and_the_rest_is_shown(
             snapshot = await refresher.refresh(ledger=True)
     finally:
         await broken.dispose()
+        # aiosqlite stops the thread of a connection that failed to open without waiting for it: let each
+        # finish while this test's event loop can still take its answer (else it fails in a later test).
+        await eventually(
+            lambda: _new_aiosqlite_threads(threads_before), lambda alive: not alive, what="aiosqlite threads"
+        )
     assert board.latest is snapshot
     assert [problem.split(":")[0] for problem in snapshot.problems] == ["rate budget", "ledger"]
     assert snapshot.queues[DEAD_LETTER] is not None
@@ -110,6 +116,14 @@ async def test_parts_that_cannot_be_read_are_named_and_the_rest_is_shown(
     assert "rate budget: OperationalError" in text
     assert "Not read yet" in text
     assert "dead-letter queue" in text
+
+
+async def _new_aiosqlite_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [
+        thread
+        for thread in threading.enumerate()
+        if thread not in before and "_connection_worker_thread" in thread.name
+    ]
 
 
 def _snapshot(seller: str = SELLER) -> StatusSnapshot:
