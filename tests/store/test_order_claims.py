@@ -4,7 +4,6 @@ write each one once, and one that loses a claim finds the order written when the
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections import Counter
 
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.order_claims import claim_order, claimed_by_another, release_order
 from store.tables import ORDER_FETCH_CLAIMS
-from tests.fixtures.lockstep import go_on, said
+from tests.fixtures.lockstep import go_on, said, start_workers
 from tests.fixtures.tables import orders, rows
 
 WORKER = [sys.executable, "-m", "tests.fixtures.claim_worker"]
@@ -25,15 +24,10 @@ async def test_two_processes_racing_through_the_same_orders_write_each_once(
     database_url: str, engine: AsyncEngine
 ) -> None:
     # From both ends: they meet somewhere in the middle whichever is faster, and race for the orders there.
-    workers = [
-        subprocess.Popen(
-            [*WORKER, database_url, name, *order_ids],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+    workers = start_workers(
+        [*WORKER, database_url, name, *order_ids]
         for name, order_ids in (("replica-a", ORDERS), ("replica-b", ORDERS[::-1]))
-    ]
+    )
     try:
         said(workers, "ready")
         # Each writes its own end's first order before either goes on: on a loaded machine one could otherwise

@@ -15,21 +15,14 @@ from spapi.model_catalog import UsagePlan
 from spapi.pacing import EXACT, CallKey, Pacer
 from store.rate_budget import DatabaseBudget
 from tests.fixtures.budget_worker import reservation
-from tests.fixtures.lockstep import go_on, said
+from tests.fixtures.lockstep import go_on, said, start_workers
 
 WORKER = [sys.executable, "-m", "tests.fixtures.budget_worker"]
 
 
 def _run_fleet(url: str, key: str, processes: int, calls: int, rate: float, burst: int) -> list[float]:
-    started = [
-        subprocess.Popen(
-            [*WORKER, url, key, str(calls), str(rate), str(burst), "together"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processes)
-    ]
+    command = [*WORKER, url, key, str(calls), str(rate), str(burst), "together"]
+    started = start_workers(command for _ in range(processes))
     # All connected before any reserves: a process starting late on a loaded machine would otherwise find the
     # others' slots all past, and begin a new burst after a gap.
     said(started, "ready")
